@@ -1,0 +1,96 @@
+package io.duckdag.cli;
+
+import io.duckdag.DuckdagException;
+import io.duckdag.ExitCode;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The command line. {@link #run} returns an exit code and writes only to the writers it is
+ * given, so tests run the whole CLI in-process. Errors become exit codes here and nowhere else.
+ */
+@Command(name = "duckdag",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Runs pipelines that keep a Parquet lake sorted, compacted, verified and queryable with DuckDB.",
+        subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, GraphCommand.class,
+                CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:success",
+                "1:a step failed (the run can be resumed)",
+                "2:invalid command line or pipeline (nothing was changed)",
+                "3:another run of the same pipeline holds its lock",
+                "130:interrupted (the run can be resumed)"})
+public final class Main implements Runnable {
+    final Map<String, String> env;
+    final Clock clock;
+    PrintWriter out;
+    PrintWriter err;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public Main(Map<String, String> env, Clock clock) {
+        this.env = Map.copyOf(env);
+        this.clock = clock;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = run(out, err, args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs the command line with the real environment and clock. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return new Main(System.getenv(), Clock.systemDefaultZone()).execute(out, err, args);
+    }
+
+    public int execute(PrintWriter out, PrintWriter err, String... args) {
+        this.out = out;
+        this.err = err;
+        CommandLine cli = new CommandLine(this);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((ex, arguments) -> {
+            err.println("error: " + ex.getMessage());
+            CommandLine at = ex.getCommandLine();
+            err.println("Run '" + at.getCommandSpec().qualifiedName() + " --help' to see the options.");
+            return ExitCode.INVALID.code();
+        });
+        cli.setExecutionExceptionHandler((ex, at, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            if (ex instanceof DuckdagException e) {
+                err.println("error: " + e.getMessage());
+                if (verbose) {
+                    e.printStackTrace(err);
+                }
+                return e.exitCode().code();
+            }
+            err.println("error: internal error, a bug in duckdag: " + ex);
+            err.println("Please report it with the command you ran; --verbose prints the stack trace.");
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            return ExitCode.STEP_FAILED.code();
+        });
+        int code = cli.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing; try 'duckdag run FILE', 'duckdag plan FILE' or 'duckdag --help'");
+    }
+}

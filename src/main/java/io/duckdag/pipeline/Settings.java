@@ -1,0 +1,39 @@
+package io.duckdag.pipeline;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where the lake and duckdag's own folders are, and how much runs at once. Paths are kept
+ * as written (relative to the current directory) so that plans print them the way the user wrote them.
+ */
+public record Settings(
+        Path lake,
+        Path staging,
+        Path backups,
+        Path metadataDb,
+        Path stateDir,
+        int maxParallel,
+        int keepBackups,
+        DuckDbSettings duckdb) {
+
+    public static final Settings DEFAULT = new Settings(
+            Path.of("data/parquet"), Path.of("data/staging"), Path.of("data/backups"),
+            Path.of("data/metadata.db"), Path.of("state"), 2, 1, DuckDbSettings.DEFAULT);
+
+    public Settings {
+        Objects.requireNonNull(lake);
+        Objects.requireNonNull(staging);
+        Objects.requireNonNull(backups);
+        Objects.requireNonNull(metadataDb);
+        Objects.requireNonNull(stateDir);
+        Objects.requireNonNull(duckdb);
+        if (maxParallel < 1 || keepBackups < 0) {
+            throw new IllegalArgumentException("max_parallel must be >= 1 and keep_backups >= 0");
+        }
+    }
+
+    public Settings withStateDir(Path dir) {
+        return new Settings(lake, staging, backups, metadataDb, dir, maxParallel, keepBackups, duckdb);
+    }
+}

@@ -1,0 +1,90 @@
+package io.duckdag.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Prints a plan for people (text) or programs (JSON with the same content). */
+public final class PlanRenderer {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private PlanRenderer() {
+    }
+
+    public static void text(Plan plan, PrintWriter out) {
+        out.println("Plan for pipeline " + plan.pipeline().name() + " (" + plan.pipeline().file() + "), new run " + plan.runId());
+        if (!plan.pipeline().params().isEmpty()) {
+            out.println("params: " + plan.pipeline().params().entrySet().stream()
+                    .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
+        }
+        out.println();
+        int idWidth = plan.steps().stream().mapToInt(s -> s.step().id().length()).max().orElse(4);
+        int typeWidth = plan.steps().stream().mapToInt(s -> s.step().type().yamlName().length()).max().orElse(4);
+        out.println(String.format("%-5s  %-" + idWidth + "s  %-" + typeWidth + "s  %s", "level", "step", "type", "action"));
+        for (PlannedStep s : plan.steps()) {
+            out.println(String.format("%-5d  %-" + idWidth + "s  %-" + typeWidth + "s  %s (%s)",
+                    s.level(), s.step().id(), s.step().type().yamlName(), s.action().word(), s.reason()));
+            String indent = " ".repeat(7);
+            out.println(indent + s.description().summary());
+            if (!s.description().reads().isEmpty()) {
+                out.println(indent + "reads:  " + paths(s.description().reads()));
+            }
+            if (!s.description().writes().isEmpty()) {
+                out.println(indent + "writes: " + paths(s.description().writes()));
+            }
+        }
+        out.println();
+        long run = plan.count(PlannedStep.Action.RUN);
+        long skip = plan.count(PlannedStep.Action.SKIP);
+        out.println(run + " of " + plan.steps().size() + " steps would run, " + skip + " would be skipped.");
+    }
+
+    public static void json(Plan plan, PrintWriter out) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("pipeline", plan.pipeline().name());
+        root.put("file", plan.pipeline().file());
+        root.put("pipeline_sha256", plan.pipeline().sha256());
+        root.put("run_id", plan.runId());
+        root.put("run_date", plan.runDate());
+        root.put("params", plan.pipeline().params());
+        root.put("steps", plan.steps().stream().map(PlanRenderer::json).toList());
+        root.put("would_run", plan.count(PlannedStep.Action.RUN));
+        root.put("would_skip", plan.count(PlannedStep.Action.SKIP));
+        try {
+            out.println(JSON.writeValueAsString(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a plan is plain maps and lists", e);
+        }
+    }
+
+    private static Map<String, Object> json(PlannedStep s) {
+        Map<String, Object> step = new LinkedHashMap<>();
+        step.put("id", s.step().id());
+        step.put("step", s.step().specId());
+        step.put("item", s.step().item().orElse(null));
+        step.put("type", s.step().type().yamlName());
+        step.put("level", s.level());
+        step.put("depends_on", s.step().dependsOn());
+        step.put("action", s.action().word());
+        step.put("reason", s.reason());
+        step.put("summary", s.description().summary());
+        step.put("reads", strings(s.description().reads()));
+        step.put("writes", strings(s.description().writes()));
+        step.put("with", s.step().with());
+        return step;
+    }
+
+    private static List<String> strings(List<Path> paths) {
+        return paths.stream().map(Path::toString).toList();
+    }
+
+    private static String paths(List<Path> paths) {
+        return paths.stream().map(Path::toString).collect(Collectors.joining(", "));
+    }
+}
