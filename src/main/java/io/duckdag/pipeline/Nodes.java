@@ -25,7 +25,8 @@ public final class Nodes {
 
     /** A mapping, where an empty value ({@code key:}) counts as an empty mapping. */
     public static Node.Mapping mappingOrEmpty(Node node, String what) {
-        if (node instanceof Node.Scalar s && s.isNull()) {
+        // Jackson reports an empty plain value as an empty string rather than null.
+        if (node instanceof Node.Scalar s && (s.isNull() || (s.kind() == Node.Scalar.Kind.STRING && s.text().isEmpty()))) {
             return new Node.Mapping(List.of(), node.location());
         }
         return mapping(node, what);

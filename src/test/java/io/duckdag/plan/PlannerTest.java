@@ -1,0 +1,116 @@
+package io.duckdag.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.pipeline.Pipeline;
+import io.duckdag.pipeline.TestLoading;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Plan and graph output of the example pipeline against golden files under src/test/resources/golden. */
+class PlannerTest {
+    static final Path GOLDEN = Path.of("src/test/resources/golden");
+    static final Pipeline NIGHTLY = TestLoading.load(Path.of("pipelines/nightly.yaml"));
+
+    static Plan nightlyPlan() {
+        return new Planner(TestLoading.ENV).plan(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+    }
+
+    @Test
+    void levels_follow_dependencies_and_ties_keep_file_order() {
+        Plan plan = nightlyPlan();
+
+        assertThat(plan.steps()).extracting(s -> s.step().id() + "@" + s.level()).containsExactly(
+                "download@0",
+                "compact[income]@1", "compact[daily_basic]@1", "compact[balance_sheet]@1", "compact[cash_flow]@1",
+                "verify[income]@2", "verify[daily_basic]@2", "verify[balance_sheet]@2", "verify[cash_flow]@2",
+                "swap[income]@3", "swap[daily_basic]@3", "swap[balance_sheet]@3", "swap[cash_flow]@3",
+                "sync-metadata@4");
+        assertThat(plan.count(PlannedStep.Action.RUN)).isEqualTo(14);
+    }
+
+    @Test
+    void lake_steps_name_their_table_and_folders() {
+        PlannedStep swap = nightlyPlan().steps().stream().filter(s -> s.step().id().equals("swap[income]")).findFirst().orElseThrow();
+
+        assertThat(swap.description().reads()).containsExactly(Path.of("data/staging/20240630-010203-004/income"));
+        assertThat(swap.description().writes())
+                .containsExactly(Path.of("data/parquet/income"), Path.of("data/backups/20240630-010203-004/income"));
+    }
+
+    @Test
+    void a_disabled_step_is_planned_as_skipped_with_its_reason() {
+        Pipeline p = TestLoading.load(Path.of("src/test/resources/pipelines/valid/shell-and-sql.yaml"));
+        Plan plan = new Planner(TestLoading.ENV).plan(p, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+
+        PlannedStep off = plan.steps().get(plan.steps().size() - 1);
+        assertThat(off.step().id()).isEqualTo("off");
+        assertThat(off.action()).isEqualTo(PlannedStep.Action.SKIP);
+        assertThat(off.reason()).isEqualTo("disabled (enabled: false)");
+        assertThat(off.level()).isEqualTo(2);
+    }
+
+    @Test
+    void text_plan_matches_golden_file() throws IOException {
+        assertGolden("nightly-plan.txt", out -> PlanRenderer.text(nightlyPlan(), out));
+    }
+
+    @Test
+    void json_plan_holds_the_same_steps() throws IOException {
+        StringWriter s = new StringWriter();
+        PlanRenderer.json(nightlyPlan(), new PrintWriter(s));
+        JsonNode json = new ObjectMapper().readTree(s.toString());
+
+        assertThat(json.get("pipeline").asText()).isEqualTo("nightly");
+        assertThat(json.get("run_id").asText()).isEqualTo(TestLoading.RUN_ID);
+        assertThat(json.get("steps")).hasSize(14);
+        JsonNode compact = json.get("steps").get(1);
+        assertThat(compact.get("id").asText()).isEqualTo("compact[income]");
+        assertThat(compact.get("item").asText()).isEqualTo("income");
+        assertThat(compact.get("level").asInt()).isEqualTo(1);
+        assertThat(compact.get("action").asText()).isEqualTo("run");
+        assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/20240630-010203-004/income");
+        assertThat(json.get("would_run").asInt()).isEqualTo(14);
+        assertGolden("nightly-plan.json", out -> out.print(s));
+    }
+
+    @ParameterizedTest
+    @EnumSource(GraphRenderer.Format.class)
+    void graph_matches_golden_file(GraphRenderer.Format format) throws IOException {
+        StepGraph graph = new Planner(TestLoading.ENV).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+        assertGolden("nightly-graph." + format.name().toLowerCase(), out -> GraphRenderer.render("nightly", graph, format, out));
+    }
+
+    @Test
+    void graph_knows_descendants() {
+        StepGraph graph = new Planner(TestLoading.ENV).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+
+        assertThat(graph.descendantsOf("compact[income]")).containsExactly("verify[income]", "swap[income]", "sync-metadata");
+        assertThat(graph.upstreamOf("sync-metadata")).hasSize(4);
+        assertThat(graph.inOrder()).extracting(ExpandedStep::id).first().isEqualTo("download");
+    }
+
+    /** Compares with the golden file; set -Dgolden.update=true to rewrite it after a deliberate change. */
+    static void assertGolden(String name, Consumer<PrintWriter> render) throws IOException {
+        StringWriter s = new StringWriter();
+        try (PrintWriter out = new PrintWriter(s)) {
+            render.accept(out);
+        }
+        Path file = GOLDEN.resolve(name);
+        if (Boolean.getBoolean("golden.update")) {
+            Files.createDirectories(GOLDEN);
+            Files.writeString(file, s.toString());
+        }
+        assertThat(s.toString()).isEqualTo(Files.readString(file));
+    }
+}
