@@ -1,7 +1,10 @@
 package io.duckdag.cli;
 
 import io.duckdag.plan.GraphRenderer;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.plan.Planner;
+import io.duckdag.state.RunId;
+import java.time.LocalDate;
 import io.duckdag.plan.StepGraph;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,9 +26,9 @@ final class GraphCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PipelineOptions.Loaded loaded = options.load(main);
-        StepGraph graph = new Planner(main.env).graph(loaded.pipeline(), loaded.runId().value(), loaded.runDate());
-        GraphRenderer.render(loaded.pipeline().name(), graph, format, main.out);
+        Pipeline pipeline = options.load(main);
+        StepGraph graph = new Planner(main.env).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+        GraphRenderer.render(pipeline.name(), graph, format, main.out);
         return 0;
     }
 }

@@ -2,9 +2,12 @@ package io.duckdag.cli;
 
 import io.duckdag.DuckdagException;
 import io.duckdag.ExitCode;
+import io.duckdag.steps.Cancellation;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,8 +19,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Runs pipelines that keep a Parquet lake sorted, compacted, verified and queryable with DuckDB.",
-        subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, GraphCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, StatusCommand.class,
+                RunsCommand.class, GraphCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -26,8 +29,12 @@ import picocli.CommandLine.Command;
                 "3:another run of the same pipeline holds its lock",
                 "130:interrupted (the run can be resumed)"})
 public final class Main implements Runnable {
+    static final long INTERRUPT_GRACE_SECONDS = 30;
+
     final Map<String, String> env;
     final Clock clock;
+    /** Fired by Ctrl-C (or SIGTERM): running steps are cancelled and recorded as interrupted. */
+    final Cancellation interrupt = new Cancellation();
     PrintWriter out;
     PrintWriter err;
 
@@ -42,9 +49,28 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = run(out, err, args);
-        out.flush();
-        err.flush();
+        Main main = new Main(System.getenv(), Clock.systemDefaultZone());
+        CountDownLatch finished = new CountDownLatch(1);
+        // On Ctrl-C the JVM runs this hook while the run goes on: cancel the running steps and
+        // wait for them to be recorded as interrupted, so that the run can be resumed.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (finished.getCount() > 0) {
+                main.interrupt.cancel("interrupted");
+                try {
+                    finished.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, "duckdag-interrupt"));
+        int code;
+        try {
+            code = main.execute(out, err, args);
+        } finally {
+            out.flush();
+            err.flush();
+            finished.countDown();
+        }
         System.exit(code);
     }
 

@@ -1,18 +1,28 @@
 package io.duckdag.cli;
 
+import io.duckdag.DuckdagException;
+import io.duckdag.Failpoints;
+import io.duckdag.engine.Engine;
+import io.duckdag.engine.RunRequest;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.PipelineLoader;
+import io.duckdag.plan.LakeProbe;
+import io.duckdag.plan.PlanId;
+import io.duckdag.plan.Selection;
 import io.duckdag.state.RunId;
+import io.duckdag.state.RunStore;
+import io.duckdag.steps.StepExecutors;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** The pipeline file and the options every command that reads one takes. */
 final class PipelineOptions {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline YAML file.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The pipeline YAML file.")
     Path file;
 
     @Option(names = "--param", paramLabel = "KEY=VALUE", description = "Override a param declared in the pipeline (repeatable).")
@@ -24,17 +34,30 @@ final class PipelineOptions {
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
-    /** The pipeline, loaded and validated for a run that would start now. */
-    Loaded load(Main main) {
-        RunId runId = RunId.at(main.clock);
-        String runDate = LocalDate.now(main.clock).toString();
-        Pipeline pipeline = new PipelineLoader(main.env).load(file, params, runId.value(), runDate);
-        if (stateDir != null) {
-            pipeline = pipeline.withSettings(pipeline.settings().withStateDir(stateDir));
+    Path file() {
+        if (file == null) {
+            throw DuckdagException.usage("the pipeline FILE is missing; for example 'duckdag run pipelines/nightly.yaml'");
         }
-        return new Loaded(pipeline, runId, runDate);
+        return file;
     }
 
-    record Loaded(Pipeline pipeline, RunId runId, String runDate) {
+    /** The pipeline, loaded and validated for a run that would start now. */
+    Pipeline load(Main main) {
+        Pipeline pipeline = new PipelineLoader(main.env).load(file(), params, RunId.at(main.clock).value(),
+                LocalDate.now(main.clock).toString());
+        return stateDir == null ? pipeline : pipeline.withSettings(pipeline.settings().withStateDir(stateDir));
+    }
+
+    RunStore store(Pipeline pipeline) {
+        return new RunStore(pipeline.settings().stateDir(), pipeline.name());
+    }
+
+    Engine engine(Main main) {
+        return new Engine(main.env, main.clock, Failpoints.fromEnvironment(main.env), StepExecutors.standard(),
+                pipeline -> LakeProbe.NONE);
+    }
+
+    RunRequest request(boolean resume, Optional<String> resumeRunId, Selection selection, Optional<PlanId> reviewed) {
+        return new RunRequest(file(), params, Optional.ofNullable(stateDir), resume, resumeRunId, selection, reviewed);
     }
 }

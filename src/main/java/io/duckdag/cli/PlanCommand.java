@@ -2,7 +2,7 @@ package io.duckdag.cli;
 
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlanRenderer;
-import io.duckdag.plan.Planner;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,21 +17,28 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions options;
 
+    @Mixin
+    SelectionOptions selection;
+
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
 
     @Override
     public Integer call() {
-        return print(main, options, json);
+        return print(main, options, selection, json);
     }
 
-    static int print(Main main, PipelineOptions options, boolean json) {
-        PipelineOptions.Loaded loaded = options.load(main);
-        Plan plan = new Planner(main.env).plan(loaded.pipeline(), loaded.runId().value(), loaded.runDate());
+    static int print(Main main, PipelineOptions options, SelectionOptions selection, boolean json) {
+        Plan plan = options.engine(main).plan(options.request(selection.resuming(), selection.resumeRunId(),
+                selection.selection(), Optional.empty()));
         if (json) {
             PlanRenderer.json(plan, main.out);
         } else {
             PlanRenderer.text(plan, main.out);
+            if (plan.resuming().isEmpty()) {
+                options.store(plan.pipeline()).latestUnfinished().ifPresent(r -> main.out.println("Note: run " + r.runId()
+                        + " is unfinished (" + r.status().word() + "); 'duckdag run " + options.file() + " --resume' would resume it."));
+            }
         }
         return 0;
     }

@@ -1,13 +1,16 @@
 package io.duckdag.cli;
 
-import io.duckdag.DuckdagException;
+import io.duckdag.engine.RunOutcome;
+import io.duckdag.plan.PlanId;
+import io.duckdag.plan.PlanRenderer;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "run", description = "Run a pipeline (or, with --dry-run, print what it would do).")
+@Command(name = "run", description = "Run a pipeline: a new run, or resume one with --resume. --dry-run prints the plan instead.")
 final class RunCommand implements Callable<Integer> {
     @ParentCommand
     Main main;
@@ -15,18 +18,34 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions options;
 
+    @Mixin
+    SelectionOptions selection;
+
     @Option(names = "--dry-run", description = "Print the plan; change nothing on disk, not even state.")
     boolean dryRun;
 
     @Option(names = "--json", description = "With --dry-run: print the plan as JSON.")
     boolean json;
 
+    @Option(names = "--plan", paramLabel = "PLAN_ID", description = "Refuse to run unless the plan is still the one 'duckdag plan' printed with this id.")
+    String planId;
+
+    @Option(names = "--explain", description = "Print the plan, with why each step runs or is skipped, before running.")
+    boolean explain;
+
     @Override
     public Integer call() {
         if (dryRun) {
-            return PlanCommand.print(main, options, json);
+            return PlanCommand.print(main, options, selection, json);
         }
-        PlanCommand.print(main, options, false);
-        throw DuckdagException.usage("this build of duckdag can only plan: step execution is not built yet, so nothing was run");
+        Optional<PlanId> reviewed = Optional.ofNullable(planId).map(PlanId::parse);
+        var request = options.request(selection.resuming(), selection.resumeRunId(), selection.selection(), reviewed);
+        var engine = options.engine(main);
+        if (explain) {
+            PlanRenderer.text(engine.plan(request), main.out);
+            main.out.println();
+        }
+        RunOutcome outcome = engine.run(request, new ConsoleListener(main.out, main.clock, options.file().toString()), main.interrupt);
+        return outcome.exitCode().code();
     }
 }

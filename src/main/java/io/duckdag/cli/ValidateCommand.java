@@ -1,6 +1,9 @@
 package io.duckdag.cli;
 
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.plan.Planner;
+import io.duckdag.state.RunId;
+import java.time.LocalDate;
 import io.duckdag.plan.StepGraph;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -17,10 +20,10 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PipelineOptions.Loaded loaded = options.load(main);
-        StepGraph graph = new Planner(main.env).graph(loaded.pipeline(), loaded.runId().value(), loaded.runDate());
-        main.out.println(loaded.pipeline().file() + ": pipeline " + loaded.pipeline().name() + " is valid ("
-                + loaded.pipeline().steps().size() + " steps, " + graph.size() + " after expansion).");
+        Pipeline pipeline = options.load(main);
+        StepGraph graph = new Planner(main.env).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+        main.out.println(pipeline.file() + ": pipeline " + pipeline.name() + " is valid ("
+                + pipeline.steps().size() + " steps, " + graph.size() + " after expansion).");
         return 0;
     }
 }

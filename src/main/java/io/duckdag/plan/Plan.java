@@ -1,15 +1,32 @@
 package io.duckdag.plan;
 
 import io.duckdag.pipeline.Pipeline;
+import io.duckdag.state.RunRecord;
 import java.util.List;
+import java.util.Optional;
 
-/** What a run would do, step by step, in execution order. */
-public record Plan(Pipeline pipeline, String runId, String runDate, StepGraph graph, List<PlannedStep> steps) {
+/**
+ * What a run would do, step by step, in execution order. {@code resuming} is the run being
+ * resumed, if any. {@code id} identifies everything the plan was made from (see {@link PlanId}).
+ */
+public record Plan(
+        Pipeline pipeline,
+        String runId,
+        String runDate,
+        StepGraph graph,
+        List<PlannedStep> steps,
+        Optional<RunRecord> resuming,
+        PlanId id) {
+
     public Plan {
         steps = List.copyOf(steps);
     }
 
     public long count(PlannedStep.Action action) {
         return steps.stream().filter(s -> s.action() == action).count();
+    }
+
+    public PlannedStep step(String id) {
+        return steps.stream().filter(s -> s.step().id().equals(id)).findFirst().orElseThrow();
     }
 }

@@ -18,7 +18,9 @@ public final class PlanRenderer {
     }
 
     public static void text(Plan plan, PrintWriter out) {
-        out.println("Plan for pipeline " + plan.pipeline().name() + " (" + plan.pipeline().file() + "), new run " + plan.runId());
+        out.println("Plan " + plan.id() + " for pipeline " + plan.pipeline().name() + " (" + plan.pipeline().file() + ")");
+        out.println(plan.resuming().map(r -> "resuming run " + r.runId() + " (" + r.status().word() + ")")
+                .orElse("new run " + plan.runId()));
         if (!plan.pipeline().params().isEmpty()) {
             out.println("params: " + plan.pipeline().params().entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
@@ -50,7 +52,9 @@ public final class PlanRenderer {
         root.put("pipeline", plan.pipeline().name());
         root.put("file", plan.pipeline().file());
         root.put("pipeline_sha256", plan.pipeline().sha256());
+        root.put("plan_id", plan.id().toString());
         root.put("run_id", plan.runId());
+        root.put("resuming", plan.resuming().isPresent());
         root.put("run_date", plan.runDate());
         root.put("params", plan.pipeline().params());
         root.put("steps", plan.steps().stream().map(PlanRenderer::json).toList());
@@ -73,6 +77,7 @@ public final class PlanRenderer {
         step.put("depends_on", s.step().dependsOn());
         step.put("action", s.action().word());
         step.put("reason", s.reason());
+        step.put("changes", s.changes());
         step.put("summary", s.description().summary());
         step.put("reads", strings(s.description().reads()));
         step.put("writes", strings(s.description().writes()));

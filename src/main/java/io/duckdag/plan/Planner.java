@@ -3,32 +3,137 @@ package io.duckdag.plan;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Expander;
 import io.duckdag.pipeline.Pipeline;
+import io.duckdag.state.RunRecord;
+import io.duckdag.state.StepRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
-/** Expands a pipeline for one run and decides, step by step, what would run. */
+/**
+ * Expands a pipeline for one run and decides, step by step, whether it would run and why.
+ * For a resumed run, a step that succeeded is skipped unless its configuration changed, an
+ * upstream step runs again, or what it recorded no longer holds on disk.
+ */
 public final class Planner {
     private final Map<String, String> env;
+    private final LakeProbe probe;
 
     public Planner(Map<String, String> env) {
+        this(env, LakeProbe.NONE);
+    }
+
+    public Planner(Map<String, String> env, LakeProbe probe) {
         this.env = Map.copyOf(env);
+        this.probe = probe;
     }
 
     public StepGraph graph(Pipeline pipeline, String runId, String runDate) {
         return new StepGraph(new Expander(pipeline, env).expand(runId, runDate));
     }
 
-    /** The plan of a new run with this id. */
+    /** The plan of a new run with this id, all steps selected. */
     public Plan plan(Pipeline pipeline, String runId, String runDate) {
+        return plan(pipeline, runId, runDate, Optional.empty(), Selection.ALL);
+    }
+
+    public Plan plan(Pipeline pipeline, String runId, String runDate, Optional<RunRecord> resuming, Selection selection) {
         StepGraph graph = graph(pipeline, runId, runDate);
+        Set<String> selected = selection.resolve(graph);
         StepDescriber describer = new StepDescriber(pipeline, runId);
+        Map<String, PlannedStep> decided = new HashMap<>();
         List<PlannedStep> steps = new ArrayList<>();
+        Map<String, String> inputs = new LinkedHashMap<>();
         for (ExpandedStep step : graph.inOrder()) {
-            PlannedStep.Action action = step.enabled() ? PlannedStep.Action.RUN : PlannedStep.Action.SKIP;
-            String reason = step.enabled() ? "new run" : "disabled (enabled: false)";
-            steps.add(new PlannedStep(step, graph.level(step.id()), action, reason, describer.describe(step)));
+            Map<String, Object> config = Fingerprints.configOf(step, pipeline);
+            String fingerprint = Fingerprints.of(config);
+            List<String> changes = new ArrayList<>();
+            Decision d = decide(step, selected, selection, resuming, config, fingerprint, changes, graph, decided);
+            PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.reason,
+                    describer.describe(step), config, fingerprint, changes);
+            decided.put(step.id(), planned);
+            steps.add(planned);
+            if (d.action == PlannedStep.Action.RUN) {
+                probe.inputFingerprint(step).ifPresent(f -> inputs.put(step.id(), f));
+            }
         }
-        return new Plan(pipeline, runId, runDate, graph, steps);
+        String state = resuming.map(Planner::stateHash).orElse(Fingerprints.sha256("new run"));
+        PlanId id = PlanId.of(pipeline.sha256(), Fingerprints.of(pipeline.params()), state, Fingerprints.of(inputs));
+        return new Plan(pipeline, runId, runDate, graph, steps, resuming, id);
+    }
+
+    private record Decision(PlannedStep.Action action, String reason) {
+        static Decision run(String reason) {
+            return new Decision(PlannedStep.Action.RUN, reason);
+        }
+
+        static Decision skip(String reason) {
+            return new Decision(PlannedStep.Action.SKIP, reason);
+        }
+    }
+
+    private Decision decide(ExpandedStep step, Set<String> selected, Selection selection, Optional<RunRecord> resuming,
+                            Map<String, Object> config, String fingerprint, List<String> changes, StepGraph graph,
+                            Map<String, PlannedStep> decided) {
+        if (!selected.contains(step.id())) {
+            return Decision.skip("not selected by " + selection.describe());
+        }
+        if (!step.enabled()) {
+            return Decision.skip("disabled (enabled: false)");
+        }
+        if (resuming.isEmpty()) {
+            return Decision.run("new run");
+        }
+        RunRecord run = resuming.get();
+        Optional<StepRecord> found = run.step(step.id());
+        if (found.isEmpty()) {
+            return Decision.run("new step since run " + run.runId());
+        }
+        StepRecord rec = found.get();
+        switch (rec.status()) {
+            case SUCCEEDED: {
+                if (!fingerprint.equals(rec.configFingerprint())) {
+                    changes.addAll(Fingerprints.differences(rec.config(), config));
+                    return Decision.run("configuration changed: " + String.join(", ", changes));
+                }
+                for (String up : graph.upstreamOf(step.id())) {
+                    if (decided.get(up).action() == PlannedStep.Action.RUN) {
+                        return Decision.run("upstream " + up + " re-runs");
+                    }
+                }
+                Optional<String> stale = probe.staleCheckpoint(step, rec);
+                if (stale.isPresent()) {
+                    return Decision.run("checkpoint no longer holds: " + stale.get());
+                }
+                return Decision.skip("succeeded in run " + run.runId());
+            }
+            case SKIPPED:
+                return Decision.run("skipped in run " + run.runId() + (rec.reason() == null ? "" : " (" + rec.reason() + ")"));
+            case FAILED:
+                return Decision.run("failed in run " + run.runId() + (rec.error() == null ? "" : ": " + firstLine(rec.error())));
+            case RUNNING:
+                return Decision.run("was running when run " + run.runId() + " stopped");
+            case INTERRUPTED:
+                return Decision.run("interrupted in run " + run.runId());
+            case UPSTREAM_FAILED:
+                return Decision.run("not run in run " + run.runId() + " because an upstream step failed");
+            default:
+                return Decision.run("not run yet in run " + run.runId());
+        }
+    }
+
+    private static String stateHash(RunRecord run) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("run", run.runId());
+        run.steps().forEach((id, s) -> state.put(id, s.status().word() + ":" + s.resultFingerprint()));
+        return Fingerprints.of(state);
+    }
+
+    private static String firstLine(String text) {
+        String line = text.lines().findFirst().orElse("");
+        return line.length() > 160 ? line.substring(0, 157) + "..." : line;
     }
 }

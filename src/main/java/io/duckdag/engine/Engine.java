@@ -1,0 +1,172 @@
+package io.duckdag.engine;
+
+import io.duckdag.DuckdagException;
+import io.duckdag.ExitCode;
+import io.duckdag.Failpoints;
+import io.duckdag.pipeline.Pipeline;
+import io.duckdag.pipeline.PipelineLoader;
+import io.duckdag.plan.LakeProbe;
+import io.duckdag.plan.Plan;
+import io.duckdag.plan.PlannedStep;
+import io.duckdag.plan.Planner;
+import io.duckdag.state.PipelineLock;
+import io.duckdag.state.RecordedRun;
+import io.duckdag.state.RunId;
+import io.duckdag.state.RunRecord;
+import io.duckdag.state.RunStatus;
+import io.duckdag.state.RunStore;
+import io.duckdag.state.StepRecord;
+import io.duckdag.state.StepStatus;
+import io.duckdag.steps.Cancellation;
+import io.duckdag.steps.StepExecutors;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Plans and runs pipelines. {@link #plan} only reads; {@link #run} takes the pipeline's lock,
+ * plans again under it (the state may have moved), records every step, and hands the plan to
+ * the {@link Scheduler}.
+ */
+public final class Engine {
+    private final Map<String, String> env;
+    private final Clock clock;
+    private final Failpoints failpoints;
+    private final StepExecutors executors;
+    private final Function<Pipeline, LakeProbe> probes;
+
+    public Engine(Map<String, String> env, Clock clock, Failpoints failpoints, StepExecutors executors,
+                  Function<Pipeline, LakeProbe> probes) {
+        this.env = Map.copyOf(env);
+        this.clock = clock;
+        this.failpoints = failpoints;
+        this.executors = executors;
+        this.probes = probes;
+    }
+
+    /** What a run of this request would do. Writes nothing. */
+    public Plan plan(RunRequest request) {
+        PipelineLoader loader = new PipelineLoader(env);
+        String today = LocalDate.now(clock).toString();
+        Pipeline pipeline = withStateDir(loader.load(request.file(), request.params(), RunId.at(clock).value(), today), request);
+        RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
+        if (!request.resume()) {
+            String runId = store.newRunId(clock).value();
+            return new Planner(env, probes.apply(pipeline)).plan(pipeline, runId, today, Optional.empty(), request.selection());
+        }
+        RunRecord previous = request.resumeRunId()
+                .map(id -> store.load(id).orElseThrow(() -> DuckdagException.usage("pipeline " + pipeline.name()
+                        + " has no run " + id + " in " + store.root() + "; 'duckdag runs " + request.file() + "' lists its runs")))
+                .orElseGet(() -> store.latestUnfinished().orElseThrow(() -> DuckdagException.usage("pipeline "
+                        + pipeline.name() + " has no unfinished run to resume (in " + store.root()
+                        + "); start a new one with 'duckdag run " + request.file() + "'")));
+        // A resumed run keeps the params it started with, unless --param says otherwise now.
+        Map<String, String> params = new LinkedHashMap<>();
+        previous.params().forEach((k, v) -> {
+            if (pipeline.params().containsKey(k)) {
+                params.put(k, v);
+            }
+        });
+        params.putAll(request.params());
+        Pipeline resumed = withStateDir(loader.load(request.file(), params, previous.runId(), previous.runDate()), request);
+        return new Planner(env, probes.apply(resumed))
+                .plan(resumed, previous.runId(), previous.runDate(), Optional.of(previous), request.selection());
+    }
+
+    /** Runs the request under the pipeline's lock and returns how it ended. */
+    public RunOutcome run(RunRequest request, RunListener listener, Cancellation interrupt) {
+        Plan first = plan(request);
+        Pipeline pipeline = first.pipeline();
+        RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
+        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), first.runId(), clock.instant())) {
+            Plan plan = plan(request);
+            checkReviewed(request, plan);
+            checkRunnable(plan);
+            RecordedRun run = new RecordedRun(store, startRecord(plan));
+            failpoints.hit("run-recorded");
+            listener.runStarted(plan, run.current());
+            RunStatus status = new Scheduler(plan, run, executors, clock, failpoints, listener, interrupt, env).execute();
+            RunRecord done = run.update(r -> r.ended(status, clock.instant().toString()));
+            listener.runEnded(done);
+            return new RunOutcome(done, switch (status) {
+                case SUCCEEDED -> ExitCode.OK;
+                case INTERRUPTED -> ExitCode.INTERRUPTED;
+                default -> ExitCode.STEP_FAILED;
+            });
+        }
+    }
+
+    private static void checkReviewed(RunRequest request, Plan plan) {
+        if (request.reviewedPlan().isEmpty()) {
+            return;
+        }
+        List<String> changes = plan.id().changesSince(request.reviewedPlan().get());
+        if (!changes.isEmpty()) {
+            throw DuckdagException.usage("the plan changed since " + request.reviewedPlan().get() + " was printed: "
+                    + String.join("; ", changes) + "; nothing was run. Review the new plan (" + plan.id()
+                    + ") with 'duckdag plan " + request.file() + "' and run that one");
+        }
+    }
+
+    private void checkRunnable(Plan plan) {
+        for (PlannedStep s : plan.steps()) {
+            if (s.action() == PlannedStep.Action.RUN && executors.forType(s.step().type()).isEmpty()) {
+                throw new DuckdagException(ExitCode.INVALID, s.step().location() + ": step " + s.step().id()
+                        + " has type " + s.step().type() + ", which this build of duckdag cannot run yet; nothing was run");
+            }
+        }
+    }
+
+    private RunRecord startRecord(Plan plan) {
+        String now = clock.instant().toString();
+        Map<String, StepRecord> steps = new LinkedHashMap<>();
+        Optional<RunRecord> previous = plan.resuming();
+        for (PlannedStep s : plan.steps()) {
+            String id = s.step().id();
+            Optional<StepRecord> old = previous.flatMap(r -> r.step(id));
+            StepRecord record;
+            if (s.action() == PlannedStep.Action.RUN) {
+                old.ifPresent(Engine::stopOrphan);
+                record = StepRecord.pending(id, s.configFingerprint(), s.config()).withStatus(StepStatus.PENDING, s.reason());
+            } else if (old.isPresent() && old.get().status() == StepStatus.SUCCEEDED) {
+                record = old.get();
+            } else {
+                record = StepRecord.pending(id, s.configFingerprint(), s.config()).withStatus(StepStatus.SKIPPED, s.reason());
+            }
+            steps.put(id, record);
+        }
+        Pipeline p = plan.pipeline();
+        if (previous.isPresent()) {
+            return previous.get().resumed(now, p.file(), p.sha256(), p.params()).withSteps(steps);
+        }
+        return new RunRecord(plan.runId(), p.name(), p.file(), p.sha256(), p.params(), plan.runDate(), RunStatus.RUNNING,
+                now, null, List.of(), steps);
+    }
+
+    /**
+     * A step that was running when its run died may have left a child process (a downloader)
+     * that still writes. Stop it before running the step again, if it is the same process:
+     * one started before the step's record said it started is a different process with a reused pid.
+     */
+    private static void stopOrphan(StepRecord old) {
+        if (old.status() != StepStatus.RUNNING || old.pid() == null || old.startedAt() == null) {
+            return;
+        }
+        Instant stepStart = Instant.parse(old.startedAt());
+        ProcessHandle.of(old.pid()).ifPresent(h -> {
+            Optional<Instant> began = h.info().startInstant();
+            if (h.isAlive() && began.isPresent() && !began.get().isBefore(stepStart.minusSeconds(1))) {
+                io.duckdag.steps.ShellStep.stopTree(h);
+            }
+        });
+    }
+
+    private static Pipeline withStateDir(Pipeline pipeline, RunRequest request) {
+        return request.stateDir().map(d -> pipeline.withSettings(pipeline.settings().withStateDir(d))).orElse(pipeline);
+    }
+}

@@ -1,0 +1,289 @@
+package io.duckdag.engine;
+
+import io.duckdag.Failpoints;
+import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.plan.Fingerprints;
+import io.duckdag.plan.Plan;
+import io.duckdag.plan.PlannedStep;
+import io.duckdag.state.RecordedRun;
+import io.duckdag.state.RunStatus;
+import io.duckdag.state.StepRecord;
+import io.duckdag.state.StepStatus;
+import io.duckdag.steps.Cancellation;
+import io.duckdag.steps.StepCancelledException;
+import io.duckdag.steps.StepContext;
+import io.duckdag.steps.StepExecutor;
+import io.duckdag.steps.StepExecutors;
+import io.duckdag.steps.StepFailedException;
+import io.duckdag.steps.StepResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the steps a plan says to run, each as soon as its upstream steps are done, at most
+ * {@code max_parallel} at a time. A failed step marks its downstream steps upstream_failed
+ * while independent branches go on. Retries back off exponentially; a timeout or an
+ * interrupt cancels the running attempt.
+ */
+final class Scheduler {
+    static final Duration MAX_RETRY_DELAY = Duration.ofHours(1);
+
+    private final Plan plan;
+    private final RecordedRun run;
+    private final StepExecutors executors;
+    private final Clock clock;
+    private final Failpoints failpoints;
+    private final RunListener listener;
+    private final Cancellation interrupt;
+    private final Map<String, String> env;
+
+    Scheduler(Plan plan, RecordedRun run, StepExecutors executors, Clock clock, Failpoints failpoints,
+              RunListener listener, Cancellation interrupt, Map<String, String> env) {
+        this.plan = plan;
+        this.run = run;
+        this.executors = executors;
+        this.clock = clock;
+        this.failpoints = failpoints;
+        this.listener = listener;
+        this.interrupt = interrupt;
+        this.env = env;
+    }
+
+    RunStatus execute() {
+        int parallel = plan.pipeline().settings().maxParallel();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, daemon("duckdag-step"));
+        ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(daemon("duckdag-timer"));
+        CompletionService<String> done = new ExecutorCompletionService<>(pool);
+        Map<String, StepStatus> status = new HashMap<>();
+        Set<String> satisfied = new HashSet<>();
+        List<PlannedStep> waiting = new ArrayList<>();
+        for (PlannedStep s : plan.steps()) {
+            if (s.action() == PlannedStep.Action.RUN) {
+                waiting.add(s);
+            } else {
+                satisfied.add(s.step().id()); // skipped steps never hold back their dependents
+            }
+        }
+        int running = 0;
+        try {
+            while (true) {
+                for (PlannedStep s : List.copyOf(waiting)) {
+                    List<String> ups = plan.graph().upstreamOf(s.step().id());
+                    String failedUp = ups.stream().filter(u -> !satisfied.contains(u) && isFailure(status.get(u)))
+                            .findFirst().orElse(null);
+                    if (failedUp != null) {
+                        waiting.remove(s);
+                        status.put(s.step().id(), StepStatus.UPSTREAM_FAILED);
+                        StepRecord r = run.updateStep(s.step().id(), x -> x.withStatus(StepStatus.UPSTREAM_FAILED,
+                                "upstream " + failedUp + " did not succeed"));
+                        listener.stepEnded(r, null);
+                    } else if (!interrupt.isCancelled() && running < parallel && satisfied.containsAll(ups)) {
+                        waiting.remove(s);
+                        done.submit(() -> {
+                            runStep(s, timers);
+                            return s.step().id();
+                        });
+                        status.put(s.step().id(), StepStatus.RUNNING);
+                        running++;
+                    }
+                }
+                if (running == 0) {
+                    break;
+                }
+                String finished = waitForOne(done);
+                running--;
+                StepStatus recorded = run.current().step(finished).orElseThrow().status();
+                status.put(finished, recorded);
+                if (recorded.letsDownstreamRun()) {
+                    satisfied.add(finished);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            timers.shutdownNow();
+        }
+        return overall();
+    }
+
+    private RunStatus overall() {
+        boolean failed = false;
+        boolean unfinished = false;
+        for (StepRecord r : run.current().steps().values()) {
+            failed |= isFailure(r.status());
+            unfinished |= r.status() == StepStatus.PENDING || r.status() == StepStatus.RUNNING || r.status() == StepStatus.INTERRUPTED;
+        }
+        if (failed) {
+            return RunStatus.FAILED;
+        }
+        return unfinished ? RunStatus.INTERRUPTED : RunStatus.SUCCEEDED;
+    }
+
+    private static boolean isFailure(StepStatus s) {
+        return s == StepStatus.FAILED || s == StepStatus.UPSTREAM_FAILED;
+    }
+
+    private static String waitForOne(CompletionService<String> done) {
+        try {
+            return done.take().get();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException("the scheduler thread was interrupted; interrupts go through Cancellation", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a step task failed outside its own error handling", e.getCause());
+        }
+    }
+
+    /** Every attempt of one step; returns how it ended, after recording it. */
+    private StepStatus runStep(PlannedStep planned, ScheduledExecutorService timers) {
+        ExpandedStep step = planned.step();
+        String id = step.id();
+        int maxAttempts = step.retries() + 1;
+        Path logFile = run.store().logFile(plan.runId(), id);
+        for (int attempt = 1; ; attempt++) {
+            int n = attempt;
+            run.updateStep(id, r -> r.started(n, clock.instant().toString(), upstreamFingerprint(id)));
+            listener.stepStarted(id, attempt, maxAttempts);
+            Cancellation cancel = new Cancellation();
+            String error;
+            boolean timedOut = false;
+            try (PrintWriter log = openLog(logFile);
+                 AutoCloseable linked = interrupt.onCancel(() -> cancel.cancel("interrupted"))) {
+                log.println("=== " + id + " attempt " + attempt + " of " + maxAttempts + " at " + clock.instant());
+                log.flush();
+                ScheduledFuture<?> timer = step.timeout()
+                        .map(t -> timers.schedule(() -> cancel.cancel("timed out after " + human(t)), t.toMillis(), TimeUnit.MILLISECONDS))
+                        .orElse(null);
+                try {
+                    failpoints.hit("before:" + id);
+                    StepExecutor executor = executors.forType(step.type()).orElseThrow();
+                    StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
+                            logFile, cancel, failpoints, env, pid -> run.updateStep(id, r -> r.withPid(pid))));
+                    cancel.throwIfCancelled();
+                    failpoints.hit("after:" + id);
+                    String end = clock.instant().toString();
+                    String resultFp = Fingerprints.sha256(id + "|" + plan.runId() + "|" + end + "|" + planned.configFingerprint());
+                    log.println("=== succeeded " + result.metrics());
+                    StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.SUCCEEDED, end, resultFp, result.metrics(), null));
+                    failpoints.hit("recorded:" + id);
+                    listener.stepEnded(r, logFile.toString());
+                    return StepStatus.SUCCEEDED;
+                } catch (Throwable e) {
+                    if (cancel.isCancelled() && !cancel.reason().startsWith("timed out")) {
+                        log.println("=== interrupted");
+                        StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.INTERRUPTED, clock.instant().toString(),
+                                null, Map.of(), "interrupted"));
+                        listener.stepEnded(r, logFile.toString());
+                        return StepStatus.INTERRUPTED;
+                    }
+                    timedOut = cancel.isCancelled();
+                    error = timedOut ? cancel.reason() : message(e);
+                    log.println("=== failed: " + error);
+                    if (!(e instanceof StepFailedException) && !(e instanceof StepCancelledException)) {
+                        e.printStackTrace(log);
+                    }
+                } finally {
+                    if (timer != null) {
+                        timer.cancel(false);
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            String failure = error;
+            if (attempt < maxAttempts && !interrupt.isCancelled()) {
+                Duration delay = backoff(step.retryDelay(), attempt);
+                run.updateStep(id, r -> r.ended(StepStatus.FAILED, clock.instant().toString(), null, Map.of(), failure));
+                listener.stepRetrying(id, attempt, maxAttempts, failure, delay);
+                try {
+                    if (!interrupt.sleep(delay)) {
+                        return interrupted(id, logFile, failure);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return interrupted(id, logFile, failure);
+                }
+                continue;
+            }
+            StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.FAILED, clock.instant().toString(), null, Map.of(), failure));
+            listener.stepEnded(r, logFile.toString());
+            return StepStatus.FAILED;
+        }
+    }
+
+    private StepStatus interrupted(String id, Path logFile, String lastError) {
+        StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.INTERRUPTED, clock.instant().toString(), null, Map.of(),
+                "interrupted while waiting to retry after: " + lastError));
+        listener.stepEnded(r, logFile.toString());
+        return StepStatus.INTERRUPTED;
+    }
+
+    private String upstreamFingerprint(String id) {
+        Map<String, Object> ups = new LinkedHashMap<>();
+        for (String up : plan.graph().upstreamOf(id)) {
+            StepRecord r = run.current().step(up).orElseThrow();
+            ups.put(up, r.resultFingerprint() == null ? r.status().word() : r.resultFingerprint());
+        }
+        return Fingerprints.of(ups);
+    }
+
+    static Duration backoff(Duration base, int failedAttempts) {
+        Duration d = base.multipliedBy(1L << Math.min(failedAttempts - 1, 20));
+        return d.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : d;
+    }
+
+    private static PrintWriter openLog(Path logFile) {
+        try {
+            Files.createDirectories(logFile.getParent());
+            return new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the step log " + logFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String message(Throwable e) {
+        if (e instanceof StepFailedException || e instanceof StepCancelledException) {
+            return e.getMessage();
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    static String human(Duration d) {
+        if (d.toMillis() < 1000) {
+            return d.toMillis() + "ms";
+        }
+        if (d.toSeconds() < 60) {
+            return d.toSeconds() + "s";
+        }
+        return d.toMinutes() < 60 ? d.toMinutes() + "m" : d.toHours() + "h";
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,34 @@
+package io.duckdag.lake;
+
+import io.duckdag.pipeline.DuckDbSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+/** Opens DuckDB connections with the pipeline's memory limit, threads and spill folder. */
+public final class DuckDb {
+    private DuckDb() {
+    }
+
+    /** A connection to {@code database}, or to an in-memory database when empty. */
+    public static Connection open(Optional<Path> database, DuckDbSettings settings) throws SQLException, IOException {
+        if (database.isPresent() && database.get().toAbsolutePath().getParent() != null) {
+            Files.createDirectories(database.get().toAbsolutePath().getParent());
+        }
+        Connection connection = DriverManager.getConnection("jdbc:duckdb:" + database.map(Path::toString).orElse(""));
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET memory_limit = " + Sql.literal(settings.memoryLimit()));
+            s.execute("SET threads = " + settings.threads());
+            s.execute("SET temp_directory = " + Sql.literal(settings.tempDirectory()));
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
+    }
+}

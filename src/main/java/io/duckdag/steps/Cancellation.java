@@ -1,0 +1,69 @@
+package io.duckdag.steps;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A request to stop, with its reason ("interrupted", "timed out after 5m"). Steps register
+ * what stops their work (kill a process tree, cancel a query); waits end early when it fires.
+ */
+public final class Cancellation {
+    private final CountDownLatch fired = new CountDownLatch(1);
+    private final List<Runnable> hooks = new ArrayList<>();
+    private volatile String reason;
+
+    public boolean isCancelled() {
+        return reason != null;
+    }
+
+    public String reason() {
+        return reason;
+    }
+
+    /** Fires once; later calls are ignored. */
+    public void cancel(String why) {
+        List<Runnable> toRun;
+        synchronized (this) {
+            if (reason != null) {
+                return;
+            }
+            reason = why;
+            toRun = List.copyOf(hooks);
+        }
+        fired.countDown();
+        toRun.forEach(Runnable::run);
+    }
+
+    /** Runs {@code hook} when cancelled (at once if already); close the handle once the work is done. */
+    public AutoCloseable onCancel(Runnable hook) {
+        boolean now;
+        synchronized (this) {
+            now = reason != null;
+            if (!now) {
+                hooks.add(hook);
+            }
+        }
+        if (now) {
+            hook.run();
+        }
+        return () -> {
+            synchronized (this) {
+                hooks.remove(hook);
+            }
+        };
+    }
+
+    /** Sleeps up to {@code duration}; returns false if cancelled meanwhile. */
+    public boolean sleep(Duration duration) throws InterruptedException {
+        return !fired.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void throwIfCancelled() {
+        if (reason != null) {
+            throw new StepCancelledException(reason);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.duckdag.steps;
+
+import io.duckdag.pipeline.StepConfig;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs a command: a string with {@code sh -c}, a list as an argv. Its output goes to the
+ * step log; its exit code decides. On cancel the whole process tree is stopped (TERM, then
+ * KILL after a grace period), so a timed-out downloader leaves no children behind.
+ */
+public final class ShellStep implements StepExecutor {
+    static final long GRACE_MILLIS = 3000;
+
+    @Override
+    public StepResult execute(StepContext ctx) throws Exception {
+        StepConfig.Shell shell = (StepConfig.Shell) ctx.step().config();
+        List<String> command = shell.script().map(s -> List.of("sh", "-c", s)).orElse(shell.argv());
+        Path workdir = shell.workdir().orElse(Path.of("."));
+        if (!Files.isDirectory(workdir)) {
+            throw new StepFailedException("workdir " + workdir + " is not a folder; create it or fix 'workdir' in step " + ctx.step().id());
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workdir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(ctx.logFile().toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(shell.env());
+        pb.environment().put("DUCKDAG_RUN_ID", ctx.runId());
+        pb.environment().put("DUCKDAG_STEP_ID", ctx.step().id());
+        pb.environment().put("DUCKDAG_PIPELINE", ctx.pipeline().name());
+        ctx.log().println("$ " + String.join(" ", command) + "   (in " + workdir + ")");
+        ctx.log().flush();
+
+        Process process;
+        try {
+            process = pb.start();
+        } catch (java.io.IOException e) {
+            throw new StepFailedException("cannot start " + command.get(0) + ": " + e.getMessage());
+        }
+        ctx.processStarted().accept(process.pid());
+        int exit;
+        try (AutoCloseable stop = ctx.cancellation().onCancel(() -> stopTree(process.toHandle()))) {
+            exit = process.waitFor();
+        } catch (InterruptedException e) {
+            stopTree(process.toHandle());
+            Thread.currentThread().interrupt();
+            throw new StepCancelledException("interrupted");
+        }
+        ctx.cancellation().throwIfCancelled();
+        if (exit != 0) {
+            throw new StepFailedException("command exited with code " + exit);
+        }
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("exit_code", exit);
+        return StepResult.of(metrics);
+    }
+
+    /** TERM to the process and all its descendants, then KILL to whatever is left after the grace period. */
+    public static void stopTree(ProcessHandle root) {
+        List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
+        all.add(0, root);
+        all.forEach(ProcessHandle::destroy);
+        long deadline = System.currentTimeMillis() + GRACE_MILLIS;
+        for (ProcessHandle h : all) {
+            long left = deadline - System.currentTimeMillis();
+            if (left > 0) {
+                try {
+                    h.onExit().get(left, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    // still alive: killed below
+                }
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.duckdag.steps;
+
+import io.duckdag.Failpoints;
+import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.pipeline.Pipeline;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * Everything one attempt of a step may use. {@code log} appends to {@code logFile};
+ * {@code processStarted} records the pid of a child process so that a later resume can stop
+ * it if this run dies.
+ */
+public record StepContext(
+        ExpandedStep step,
+        Pipeline pipeline,
+        String runId,
+        int attempt,
+        PrintWriter log,
+        Path logFile,
+        Cancellation cancellation,
+        Failpoints failpoints,
+        Map<String, String> env,
+        LongConsumer processStarted) {
+}

@@ -1,0 +1,26 @@
+package io.duckdag.steps;
+
+import io.duckdag.pipeline.StepType;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Which executor runs each step type. */
+public final class StepExecutors {
+    private final Map<StepType, StepExecutor> byType;
+
+    private StepExecutors(Map<StepType, StepExecutor> byType) {
+        this.byType = Map.copyOf(byType);
+    }
+
+    public static StepExecutors standard() {
+        Map<StepType, StepExecutor> m = new EnumMap<>(StepType.class);
+        m.put(StepType.SHELL, new ShellStep());
+        m.put(StepType.SQL, new SqlStep());
+        return new StepExecutors(m);
+    }
+
+    public Optional<StepExecutor> forType(StepType type) {
+        return Optional.ofNullable(byType.get(type));
+    }
+}
