@@ -18,6 +18,7 @@ import io.duckdag.state.RunStore;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
 import io.duckdag.steps.Cancellation;
+import io.duckdag.steps.Processes;
 import io.duckdag.steps.StepExecutors;
 import java.time.Clock;
 import java.time.Instant;
@@ -160,8 +161,8 @@ public final class Engine {
         Instant stepStart = Instant.parse(old.startedAt());
         ProcessHandle.of(old.pid()).ifPresent(h -> {
             Optional<Instant> began = h.info().startInstant();
-            if (h.isAlive() && began.isPresent() && !began.get().isBefore(stepStart.minusSeconds(1))) {
-                io.duckdag.steps.ShellStep.stopTree(h);
+            if (Processes.isRunning(h.pid()) && began.isPresent() && !began.get().isBefore(stepStart.minusSeconds(1))) {
+                Processes.stopTree(h);
             }
         });
     }

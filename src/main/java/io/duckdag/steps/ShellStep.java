@@ -4,11 +4,9 @@ import io.duckdag.pipeline.StepConfig;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a command: a string with {@code sh -c}, a list as an argv. Its output goes to the
@@ -16,8 +14,6 @@ import java.util.concurrent.TimeUnit;
  * KILL after a grace period), so a timed-out downloader leaves no children behind.
  */
 public final class ShellStep implements StepExecutor {
-    static final long GRACE_MILLIS = 3000;
-
     @Override
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.Shell shell = (StepConfig.Shell) ctx.step().config();
@@ -44,10 +40,10 @@ public final class ShellStep implements StepExecutor {
         }
         ctx.processStarted().accept(process.pid());
         int exit;
-        try (AutoCloseable stop = ctx.cancellation().onCancel(() -> stopTree(process.toHandle()))) {
+        try (AutoCloseable stop = ctx.cancellation().onCancel(() -> Processes.stopTree(process.toHandle()))) {
             exit = process.waitFor();
         } catch (InterruptedException e) {
-            stopTree(process.toHandle());
+            Processes.stopTree(process.toHandle());
             Thread.currentThread().interrupt();
             throw new StepCancelledException("interrupted");
         }
@@ -58,26 +54,5 @@ public final class ShellStep implements StepExecutor {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("exit_code", exit);
         return StepResult.of(metrics);
-    }
-
-    /** TERM to the process and all its descendants, then KILL to whatever is left after the grace period. */
-    public static void stopTree(ProcessHandle root) {
-        List<ProcessHandle> all = new ArrayList<>(root.descendants().toList());
-        all.add(0, root);
-        all.forEach(ProcessHandle::destroy);
-        long deadline = System.currentTimeMillis() + GRACE_MILLIS;
-        for (ProcessHandle h : all) {
-            long left = deadline - System.currentTimeMillis();
-            if (left > 0) {
-                try {
-                    h.onExit().get(left, TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    // still alive: killed below
-                }
-            }
-            if (h.isAlive()) {
-                h.destroyForcibly();
-            }
-        }
     }
 }

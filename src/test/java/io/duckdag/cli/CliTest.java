@@ -35,14 +35,15 @@ class CliTest {
     }
 
     @Test
-    void plan_and_dry_run_print_the_same_plan() {
-        CliRunner.Result plan = CliRunner.run("plan", NIGHTLY);
-        CliRunner.Result dry = CliRunner.run("run", NIGHTLY, "--dry-run");
+    void plan_and_dry_run_print_the_same_plan(@TempDir Path state) {
+        CliRunner.Result plan = CliRunner.run("plan", NIGHTLY, "--state-dir", state.toString());
+        CliRunner.Result dry = CliRunner.run("run", NIGHTLY, "--dry-run", "--state-dir", state.toString());
 
         assertThat(plan.exitCode()).isZero();
         assertThat(dry.exitCode()).isZero();
         assertThat(dry.out()).isEqualTo(plan.out());
-        assertThat(plan.out()).startsWith("Plan for pipeline nightly (pipelines/nightly.yaml), new run 20240630-010203-004\n")
+        assertThat(plan.out()).matches("(?s)Plan [0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6} for pipeline nightly "
+                        + "\\(pipelines/nightly.yaml\\)\nnew run 20240630-010203-004\n.*")
                 .endsWith("14 of 14 steps would run, 0 would be skipped.\n");
     }
 
@@ -90,7 +91,7 @@ class CliTest {
 
         CliRunner.Result missing = CliRunner.run("plan");
         assertThat(missing.exitCode()).isEqualTo(2);
-        assertThat(missing.err()).contains("Missing required parameter: 'FILE'");
+        assertThat(missing.err()).isEqualTo("error: the pipeline FILE is missing; for example 'duckdag run pipelines/nightly.yaml'\n");
     }
 
     @Test
