@@ -1,0 +1,67 @@
+package io.duckdag.process;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged duckdag jar, started as a child process in a working folder. */
+final class Duckdag {
+    static final Path JAR = Path.of(System.getProperty("duckdag.jar", "target/duckdag.jar")).toAbsolutePath();
+
+    record Result(int code, String out, String err) {
+    }
+
+    /** A started duckdag whose output goes to files in {@code cwd}. */
+    record Running(Process process, Path out, Path err) {
+        Result await(long seconds) throws Exception {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("duckdag did not finish in " + seconds + " s: " + Files.readString(out));
+            }
+            return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+        }
+
+        void kill9() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+
+        void signal(String name) throws IOException, InterruptedException {
+            new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+        }
+    }
+
+    private static int counter;
+
+    static synchronized Running start(Path cwd, Map<String, String> env, String... args) throws IOException {
+        if (!Files.exists(JAR)) {
+            throw new AssertionError(JAR + " is missing: these tests run after 'mvn package' (mvn -B verify)");
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        int n = counter++;
+        Path out = cwd.resolve("duckdag-" + n + ".out");
+        Path err = cwd.resolve("duckdag-" + n + ".err");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().remove("DUCKDAG_FAILPOINT");
+        pb.environment().putAll(env);
+        return new Running(pb.start(), out, err);
+    }
+
+    static Result run(Path cwd, Map<String, String> env, String... args) throws Exception {
+        return start(cwd, env, args).await(120);
+    }
+
+    static Result run(Path cwd, String... args) throws Exception {
+        return run(cwd, Map.of(), args);
+    }
+
+    private Duckdag() {
+    }
+}
