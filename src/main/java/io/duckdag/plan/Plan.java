@@ -3,6 +3,7 @@ package io.duckdag.plan;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.state.RunRecord;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,10 +17,12 @@ public record Plan(
         StepGraph graph,
         List<PlannedStep> steps,
         Optional<RunRecord> resuming,
+        Map<String, String> inputFingerprints,
         PlanId id) {
 
     public Plan {
         steps = List.copyOf(steps);
+        inputFingerprints = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(inputFingerprints));
     }
 
     public long count(PlannedStep.Action action) {

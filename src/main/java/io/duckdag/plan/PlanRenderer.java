@@ -3,6 +3,7 @@ package io.duckdag.plan;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.duckdag.state.RunRecord;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -21,10 +22,13 @@ public final class PlanRenderer {
         out.println("Plan " + plan.id() + " for pipeline " + plan.pipeline().name() + " (" + plan.pipeline().file() + ")");
         out.println(plan.resuming().map(r -> "resuming run " + r.runId() + " (" + r.status().word() + ")")
                 .orElse("new run " + plan.runId()));
-        if (!plan.pipeline().params().isEmpty()) {
-            out.println("params: " + plan.pipeline().params().entrySet().stream()
-                    .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")));
-        }
+        out.println("pipeline sha256: " + plan.pipeline().sha256());
+        out.println("params: " + (plan.pipeline().params().isEmpty() ? "(none)" : plan.pipeline().params().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));
+        out.println("checkpoints: " + plan.resuming().map(PlanRenderer::checkpoints).orElse("none (new run)"));
+        out.println("inputs: " + (plan.inputFingerprints().isEmpty() ? "no step reads fingerprinted inputs"
+                : plan.inputFingerprints().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().substring(0, 12))
+                .collect(Collectors.joining(", "))));
         out.println();
         int idWidth = plan.steps().stream().mapToInt(s -> s.step().id().length()).max().orElse(4);
         int typeWidth = plan.steps().stream().mapToInt(s -> s.step().type().yamlName().length()).max().orElse(4);
@@ -57,6 +61,8 @@ public final class PlanRenderer {
         root.put("resuming", plan.resuming().isPresent());
         root.put("run_date", plan.runDate());
         root.put("params", plan.pipeline().params());
+        root.put("checkpoints", plan.resuming().map(PlanRenderer::checkpoints).orElse(null));
+        root.put("input_fingerprints", plan.inputFingerprints());
         root.put("steps", plan.steps().stream().map(PlanRenderer::json).toList());
         root.put("would_run", plan.count(PlannedStep.Action.RUN));
         root.put("would_skip", plan.count(PlannedStep.Action.SKIP));
@@ -83,6 +89,14 @@ public final class PlanRenderer {
         step.put("writes", strings(s.description().writes()));
         step.put("with", s.step().with());
         return step;
+    }
+
+    /** "run X: 3 succeeded, 1 failed" */
+    private static String checkpoints(RunRecord run) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        run.steps().values().forEach(s -> counts.merge(s.status().word(), 1L, Long::sum));
+        return "run " + run.runId() + ": " + counts.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
+                .collect(Collectors.joining(", "));
     }
 
     private static List<String> strings(List<Path> paths) {

@@ -62,7 +62,7 @@ public final class Planner {
         }
         String state = resuming.map(Planner::stateHash).orElse(Fingerprints.sha256("new run"));
         PlanId id = PlanId.of(pipeline.sha256(), Fingerprints.of(pipeline.params()), state, Fingerprints.of(inputs));
-        return new Plan(pipeline, runId, runDate, graph, steps, resuming, id);
+        return new Plan(pipeline, runId, runDate, graph, steps, resuming, inputs, id);
     }
 
     private record Decision(PlannedStep.Action action, String reason) {

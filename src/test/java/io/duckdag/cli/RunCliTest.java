@@ -1,0 +1,107 @@
+package io.duckdag.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** run, status, runs, --resume, --explain and --plan through the whole CLI, in-process. */
+class RunCliTest {
+    @TempDir
+    Path dir;
+
+    String state() {
+        return dir.resolve("state").toString();
+    }
+
+    @Test
+    void the_hello_example_runs_and_status_and_runs_show_it() throws Exception {
+        CliRunner.Result run = CliRunner.run("run", "pipelines/hello.yaml", "--state-dir", state());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("run 20240630-010203-004 of pipeline hello (pipelines/hello.yaml): 4 steps to run, 0 to skip\n")
+                .contains("start    greet", "ok       count[5]", "ok       done")
+                .endsWith("Run 20240630-010203-004 succeeded.\n");
+        assertThat(dir.resolve("state/hello/runs/20240630-010203-004/logs/greet.log")).content()
+                .contains("hello analyst, this is run 20240630-010203-004 of 2024-06-30");
+
+        CliRunner.Result status = CliRunner.run("status", "pipelines/hello.yaml", "--state-dir", state());
+        assertThat(status.exitCode()).isZero();
+        assertThat(status.out()).startsWith("run 20240630-010203-004 of pipeline hello: succeeded (started 2024-06-30 01:02:03")
+                .contains("count[3]  succeeded", "result_rows=1");
+
+        JsonNode json = new ObjectMapper().readTree(CliRunner.run("status", "pipelines/hello.yaml", "--state-dir", state(), "--json").out());
+        assertThat(json.get("steps").get("done").get("status").asText()).isEqualTo("succeeded");
+        assertThat(json.get("pipeline_sha256").asText()).hasSize(64);
+
+        CliRunner.Result runs = CliRunner.run("runs", "pipelines/hello.yaml", "--state-dir", state());
+        assertThat(runs.out()).contains("20240630-010203-004     succeeded    2024-06-30 01:02:03  4 succeeded");
+    }
+
+    @Test
+    void a_failed_run_exits_1_and_resume_with_explain_says_why_each_step_runs() throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Path marker = dir.resolve("fixed");
+        Files.writeString(file, """
+                pipeline: p
+                steps:
+                  - id: ok
+                    type: shell
+                    with: { command: "true" }
+                  - id: check
+                    type: shell
+                    depends_on: [ok]
+                    with: { command: "test -f %s" }
+                """.formatted(marker));
+
+        CliRunner.Result failed = CliRunner.run("run", file.toString(), "--state-dir", state());
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.out()).contains("FAILED   check", "command exited with code 1",
+                "Run 20240630-010203-004 failed (1 step failed); fix the cause, then resume it with: duckdag run " + file + " --resume");
+
+        CliRunner.Result note = CliRunner.run("plan", file.toString(), "--state-dir", state());
+        assertThat(note.out()).contains("Note: run 20240630-010203-004 is unfinished (failed); 'duckdag run " + file + " --resume' would resume it.");
+
+        Files.createFile(marker);
+        CliRunner.Result resumed = CliRunner.run("run", file.toString(), "--state-dir", state(), "--resume", "--explain");
+        assertThat(resumed.exitCode()).isZero();
+        assertThat(resumed.out()).contains("resuming run 20240630-010203-004 (failed)",
+                "checkpoints: run 20240630-010203-004: 1 succeeded, 1 failed",
+                "skip (succeeded in run 20240630-010203-004)",
+                "run (failed in run 20240630-010203-004: command exited with code 1)");
+
+        CliRunner.Result none = CliRunner.run("run", file.toString(), "--state-dir", state(), "--resume");
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).startsWith("error: pipeline p has no unfinished run to resume");
+
+        CliRunner.Result named = CliRunner.run("status", file.toString(), "--state-dir", state(), "--run", "20991231-000000-000");
+        assertThat(named.err()).isEqualTo("error: pipeline p has no run 20991231-000000-000; 'duckdag runs " + file + "' lists its runs\n");
+        CliRunner.Result badId = CliRunner.run("run", file.toString(), "--state-dir", state(), "--resume", "yesterday");
+        assertThat(badId.err()).startsWith("error: --resume yesterday: not a run id");
+    }
+
+    @Test
+    void run_with_the_plan_id_that_plan_printed_runs_and_a_stale_one_is_refused() throws Exception {
+        CliRunner.Result plan = CliRunner.run("plan", "pipelines/hello.yaml", "--state-dir", state());
+        Matcher m = Pattern.compile("^Plan (\\S+) ").matcher(plan.out());
+        assertThat(m.find()).isTrue();
+        String id = m.group(1);
+
+        CliRunner.Result stale = CliRunner.run("run", "pipelines/hello.yaml", "--state-dir", state(), "--plan", id, "--param", "who=bob");
+        assertThat(stale.exitCode()).isEqualTo(2);
+        assertThat(stale.err()).startsWith("error: the plan changed since " + id + " was printed: the params changed; nothing was run.");
+
+        CliRunner.Result ok = CliRunner.run("run", "pipelines/hello.yaml", "--state-dir", state(), "--plan", id);
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+
+        CliRunner.Result malformed = CliRunner.run("run", "pipelines/hello.yaml", "--plan", "abc");
+        assertThat(malformed.exitCode()).isEqualTo(2);
+        assertThat(malformed.err()).startsWith("error: --plan abc: a plan id looks like");
+    }
+}
