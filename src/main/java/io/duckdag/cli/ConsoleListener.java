@@ -39,6 +39,16 @@ final class ConsoleListener implements RunListener {
     }
 
     @Override
+    public synchronized void recovered(String description) {
+        line("recover", "finished an interrupted " + description);
+    }
+
+    @Override
+    public synchronized void cleanedUp(String what) {
+        line("cleanup", "removed " + what);
+    }
+
+    @Override
     public synchronized void stepStarted(String stepId, int attempt, int maxAttempts) {
         line("start", stepId + (attempt > 1 ? " (attempt " + attempt + " of " + maxAttempts + ")" : ""));
     }

@@ -3,12 +3,14 @@ package io.duckdag.engine;
 import io.duckdag.DuckdagException;
 import io.duckdag.ExitCode;
 import io.duckdag.Failpoints;
+import io.duckdag.lake.Housekeeping;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.PipelineLoader;
 import io.duckdag.plan.LakeProbe;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlannedStep;
 import io.duckdag.plan.Planner;
+import io.duckdag.state.Journal;
 import io.duckdag.state.PipelineLock;
 import io.duckdag.state.RecordedRun;
 import io.duckdag.state.RunId;
@@ -85,6 +87,7 @@ public final class Engine {
         Pipeline pipeline = first.pipeline();
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), first.runId(), clock.instant())) {
+            new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
             Plan plan = plan(request);
             checkReviewed(request, plan);
             checkRunnable(plan);
@@ -93,12 +96,26 @@ public final class Engine {
             listener.runStarted(plan, run.current());
             RunStatus status = new Scheduler(plan, run, executors, clock, failpoints, listener, interrupt, env).execute();
             RunRecord done = run.update(r -> r.ended(status, clock.instant().toString()));
+            if (status == RunStatus.SUCCEEDED) {
+                cleanUp(plan.pipeline(), store, listener);
+            }
             listener.runEnded(done);
             return new RunOutcome(done, switch (status) {
                 case SUCCEEDED -> ExitCode.OK;
                 case INTERRUPTED -> ExitCode.INTERRUPTED;
                 default -> ExitCode.STEP_FAILED;
             });
+        }
+    }
+
+    /** After a success: this run's staging is no longer needed, and backups beyond keep_backups go. */
+    private static void cleanUp(Pipeline pipeline, RunStore store, RunListener listener) {
+        var settings = pipeline.settings();
+        for (var p : Housekeeping.pruneStaging(settings.staging(), id -> store.load(id).map(RunRecord::finished).orElse(false))) {
+            listener.cleanedUp("staging " + p);
+        }
+        for (var p : Housekeeping.pruneBackups(settings.backups(), settings.keepBackups())) {
+            listener.cleanedUp("backup " + p + " (keep_backups: " + settings.keepBackups() + ")");
         }
     }
 

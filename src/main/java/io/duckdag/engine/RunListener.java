@@ -10,7 +10,15 @@ public interface RunListener {
     RunListener SILENT = new RunListener() {
     };
 
+    /** A swap or rollback that a killed run left half done was finished before anything else. */
+    default void recovered(String description) {
+    }
+
     default void runStarted(Plan plan, RunRecord record) {
+    }
+
+    /** Housekeeping after a successful run: what was removed. */
+    default void cleanedUp(String what) {
     }
 
     default void stepStarted(String stepId, int attempt, int maxAttempts) {

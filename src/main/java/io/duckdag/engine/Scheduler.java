@@ -1,6 +1,7 @@
 package io.duckdag.engine;
 
 import io.duckdag.Failpoints;
+import io.duckdag.lake.LakeException;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.plan.Fingerprints;
 import io.duckdag.plan.Plan;
@@ -178,7 +179,8 @@ final class Scheduler {
                     failpoints.hit("before:" + id);
                     StepExecutor executor = executors.forType(step.type()).orElseThrow();
                     StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
-                            logFile, cancel, failpoints, env, pid -> run.updateStep(id, r -> r.withPid(pid))));
+                            logFile, cancel, failpoints, env, pid -> run.updateStep(id, r -> r.withPid(pid)),
+                            run.store().runDir(plan.runId()), run.store().root()));
                     cancel.throwIfCancelled();
                     failpoints.hit("after:" + id);
                     String end = clock.instant().toString();
@@ -199,7 +201,7 @@ final class Scheduler {
                     timedOut = cancel.isCancelled();
                     error = timedOut ? cancel.reason() : message(e);
                     log.println("=== failed: " + error);
-                    if (!(e instanceof StepFailedException) && !(e instanceof StepCancelledException)) {
+                    if (!(e instanceof StepFailedException) && !(e instanceof StepCancelledException) && !(e instanceof LakeException)) {
                         e.printStackTrace(log);
                     }
                 } finally {
@@ -263,10 +265,11 @@ final class Scheduler {
     }
 
     private static String message(Throwable e) {
-        if (e instanceof StepFailedException || e instanceof StepCancelledException) {
+        if (e instanceof StepFailedException || e instanceof StepCancelledException || e instanceof LakeException) {
             return e.getMessage();
         }
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String text = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");
+        return e.getClass().getSimpleName() + (text.isEmpty() ? "" : ": " + text) + " (details in the step log)";
     }
 
     static String human(Duration d) {

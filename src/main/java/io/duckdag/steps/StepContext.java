@@ -11,7 +11,8 @@ import java.util.function.LongConsumer;
 /**
  * Everything one attempt of a step may use. {@code log} appends to {@code logFile};
  * {@code processStarted} records the pid of a child process so that a later resume can stop
- * it if this run dies.
+ * it if this run dies. {@code runDir} is the run's state folder (for what a step records
+ * between attempts and for the steps after it); {@code pipelineStateDir} the pipeline's.
  */
 public record StepContext(
         ExpandedStep step,
@@ -23,5 +24,7 @@ public record StepContext(
         Cancellation cancellation,
         Failpoints failpoints,
         Map<String, String> env,
-        LongConsumer processStarted) {
+        LongConsumer processStarted,
+        Path runDir,
+        Path pipelineStateDir) {
 }

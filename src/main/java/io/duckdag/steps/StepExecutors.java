@@ -17,6 +17,11 @@ public final class StepExecutors {
         Map<StepType, StepExecutor> m = new EnumMap<>(StepType.class);
         m.put(StepType.SHELL, new ShellStep());
         m.put(StepType.SQL, new SqlStep());
+        m.put(StepType.DOWNLOAD, new DownloadStep());
+        m.put(StepType.COMPACT, new CompactStep());
+        m.put(StepType.VERIFY, new VerifyStep());
+        m.put(StepType.SWAP, new SwapStep());
+        m.put(StepType.SYNC_METADATA, new SyncMetadataStep());
         return new StepExecutors(m);
     }
 

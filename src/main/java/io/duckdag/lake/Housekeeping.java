@@ -1,0 +1,78 @@
+package io.duckdag.lake;
+
+import io.duckdag.state.RunId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/** Removes what duckdag no longer needs: staging of finished runs, backups beyond retention. */
+public final class Housekeeping {
+    private Housekeeping() {
+    }
+
+    /** Deletes backup folders of all but the newest {@code keep} runs; returns what it removed. */
+    public static List<Path> pruneBackups(Path backups, int keep) {
+        List<Path> runs = runFolders(backups);
+        List<Path> removed = new ArrayList<>();
+        for (int i = 0; i < runs.size() - keep; i++) {
+            delete(runs.get(i));
+            removed.add(runs.get(i));
+        }
+        return removed;
+    }
+
+    /** Deletes the staging folders of runs for which {@code finished} holds. */
+    public static List<Path> pruneStaging(Path staging, Predicate<String> finished) {
+        List<Path> removed = new ArrayList<>();
+        for (Path run : runFolders(staging)) {
+            if (finished.test(run.getFileName().toString())) {
+                delete(run);
+                removed.add(run);
+            }
+        }
+        return removed;
+    }
+
+    /** Folders named by a run id, oldest first. */
+    static List<Path> runFolders(Path root) {
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(root)) {
+            return children.filter(Files::isDirectory).filter(p -> RunId.isValid(p.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void delete(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

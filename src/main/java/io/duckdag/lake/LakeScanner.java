@@ -1,0 +1,97 @@
+package io.duckdag.lake;
+
+import io.duckdag.pipeline.TableSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Lists a table's partitions and their Parquet files. Only {@code *.parquet} files count, and
+ * not those whose names start with '.' or '_' (files being written, markers), so a downloader
+ * that writes under a temporary name and renames is never read half-written.
+ */
+public final class LakeScanner {
+    /** Characters DuckDB would read as a glob pattern in a path. */
+    private static final Pattern GLOB = Pattern.compile("[*?\\[\\]{}]");
+
+    private LakeScanner() {
+    }
+
+    /** Partitions in order, each with its files sorted by name. Folders that are not {@code col=value} are ignored. */
+    public static Map<Partition, List<LakeFile>> scan(Path tableRoot, TableSpec table) {
+        Map<Partition, List<LakeFile>> out = new TreeMap<>((a, b) -> a.path().compareTo(b.path()));
+        if (!Files.isDirectory(tableRoot)) {
+            return out;
+        }
+        walk(tableRoot, table.partitionBy(), 0, new LinkedHashMap<>(), out);
+        return out;
+    }
+
+    private static void walk(Path dir, List<String> columns, int depth, Map<String, String> values,
+                             Map<Partition, List<LakeFile>> out) {
+        if (depth == columns.size()) {
+            List<LakeFile> files = files(dir);
+            if (!files.isEmpty()) {
+                out.put(Partition.of(values), files);
+            }
+            return;
+        }
+        String prefix = columns.get(depth) + "=";
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path child : children.sorted().toList()) {
+                String name = child.getFileName().toString();
+                if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && name.startsWith(prefix) && name.length() > prefix.length()) {
+                    Map<String, String> next = new LinkedHashMap<>(values);
+                    next.put(columns.get(depth), name.substring(prefix.length()));
+                    walk(child, columns, depth + 1, next, out);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The Parquet files directly in {@code dir}, by name. */
+    public static List<LakeFile> files(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<LakeFile> files = new ArrayList<>();
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path p : children.sorted().toList()) {
+                String name = p.getFileName().toString();
+                if (!name.endsWith(".parquet") || name.startsWith(".") || name.startsWith("_")) {
+                    continue;
+                }
+                BasicFileAttributes a;
+                try {
+                    a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    continue; // removed while we listed
+                }
+                if (a.isRegularFile()) {
+                    files.add(new LakeFile(name, a.size(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return files;
+    }
+
+    /** True if DuckDB would read {@code path} as a glob pattern rather than one file. */
+    public static boolean hasGlobCharacters(Path path) {
+        return GLOB.matcher(path.toString()).find();
+    }
+}

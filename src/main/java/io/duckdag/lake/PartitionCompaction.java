@@ -1,0 +1,32 @@
+package io.duckdag.lake;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What compaction did to one partition: exactly which live files it read (with size and
+ * modification time, so that swap can tell whether they changed since), what it wrote, the
+ * row counts, the columns of the result, and schema drift among the inputs.
+ */
+public record PartitionCompaction(
+        String partition,
+        Map<String, String> values,
+        List<LakeFile> inputs,
+        List<StagedFile> outputs,
+        long rowsIn,
+        long rowsOut,
+        List<Column> columns,
+        List<String> drift) {
+
+    public PartitionCompaction {
+        values = Map.copyOf(values);
+        inputs = List.copyOf(inputs);
+        outputs = List.copyOf(outputs);
+        columns = List.copyOf(columns);
+        drift = List.copyOf(drift);
+    }
+
+    public Partition asPartition() {
+        return new Partition(new java.util.LinkedHashMap<>(values), partition);
+    }
+}

@@ -1,0 +1,72 @@
+package io.duckdag.lake;
+
+import io.duckdag.state.DurableFiles;
+import io.duckdag.state.StateJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Per table, the files each partition held right after duckdag last put compacted data live
+ * there ({@code <state_dir>/<pipeline>/tables/<table>.json}). A partition whose listing still
+ * equals it is unchanged and is not rewritten; a partition with new, removed or rewritten
+ * files is.
+ */
+public record TableManifest(String table, Map<String, List<LakeFile>> partitions) {
+
+    public TableManifest {
+        partitions = Collections.unmodifiableMap(new TreeMap<>(partitions));
+    }
+
+    public static Path file(Path pipelineStateDir, String table) {
+        return pipelineStateDir.resolve("tables").resolve(table + ".json");
+    }
+
+    public static TableManifest load(Path pipelineStateDir, String table) {
+        Path f = file(pipelineStateDir, table);
+        if (!Files.exists(f)) {
+            return new TableManifest(table, Map.of());
+        }
+        try {
+            return StateJson.MAPPER.readValue(f.toFile(), TableManifest.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void save(Path pipelineStateDir) {
+        try {
+            DurableFiles.writeAtomically(file(pipelineStateDir, table), StateJson.MAPPER.writeValueAsBytes(this));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String json() {
+        try {
+            return StateJson.MAPPER.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public boolean unchanged(String partition, List<LakeFile> listing) {
+        List<LakeFile> known = partitions.get(partition);
+        return known != null && known.equals(listing);
+    }
+
+    public TableManifest with(String partition, List<LakeFile> files) {
+        Map<String, List<LakeFile>> next = new TreeMap<>(partitions);
+        if (files == null) {
+            next.remove(partition);
+        } else {
+            next.put(partition, List.copyOf(files));
+        }
+        return new TableManifest(table, next);
+    }
+}

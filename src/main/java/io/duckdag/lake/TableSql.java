@@ -1,0 +1,109 @@
+package io.duckdag.lake;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The SQL that reads, compacts and checks one partition, built in one place with every
+ * identifier and literal quoted. Files are always named one by one (never a folder glob), so
+ * a file that arrives while duckdag works is not read.
+ */
+public final class TableSql {
+    /** The column read_parquet adds with each row's file. */
+    public static final String FILE = "__duckdag_file";
+    /** The temporary table of input files with their modification times. */
+    public static final String INPUTS = "__duckdag_inputs";
+
+    private TableSql() {
+    }
+
+    public static String fileList(List<Path> files) {
+        return files.stream().map(Sql::literal).collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    /** Every row of the files with its file name and row number, columns matched by name. */
+    public static String source(List<Path> files) {
+        return "read_parquet(" + fileList(files) + ", union_by_name = true, hive_partitioning = false, filename = "
+                + Sql.literal(FILE) + ", file_row_number = true)";
+    }
+
+    /** {@code CREATE TEMP TABLE} of the inputs with their modification times, for "most recently written wins". */
+    public static String inputsTable(List<Path> files, List<Long> mtimes) {
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < files.size(); i++) {
+            values.append(i > 0 ? ", " : "").append("(").append(Sql.literal(files.get(i))).append(", ").append(mtimes.get(i)).append(")");
+        }
+        return "CREATE OR REPLACE TEMP TABLE " + INPUTS + " AS SELECT * FROM (VALUES " + values + ") t(file, mtime)";
+    }
+
+    public static String columns(List<String> names) {
+        return names.stream().map(Sql::identifier).collect(Collectors.joining(", "));
+    }
+
+    /** The rows compaction writes: duplicates of the key collapsed to the latest, sorted with a full tie-break. */
+    public static String compacted(List<Path> files, List<String> dataColumns, List<String> key, List<String> sortBy) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(columns(dataColumns))
+                .append(" FROM ").append(source(files)).append(" s JOIN ").append(INPUTS).append(" i ON s.")
+                .append(Sql.identifier(FILE)).append(" = i.file");
+        if (!key.isEmpty()) {
+            sql.append(" QUALIFY row_number() OVER (PARTITION BY ").append(qualified(key))
+                    .append(" ORDER BY i.mtime DESC, s.").append(Sql.identifier(FILE)).append(" DESC, s.file_row_number DESC) = 1");
+        }
+        sql.append(" ORDER BY ");
+        for (String c : sortBy) {
+            sql.append("s.").append(Sql.identifier(c)).append(" ASC NULLS LAST, ");
+        }
+        sql.append("s.").append(Sql.identifier(FILE)).append(", s.file_row_number");
+        return sql.toString();
+    }
+
+    /** Row count and order-independent checksum of what compaction should have written, computed another way. */
+    public static String expected(List<Path> files, List<String> dataColumns, List<String> key) {
+        String hash = "hash(" + qualified(dataColumns) + ")";
+        String from = " FROM " + source(files) + " s JOIN " + INPUTS + " i ON s." + Sql.identifier(FILE) + " = i.file";
+        if (key.isEmpty()) {
+            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0) " + from;
+        }
+        return "SELECT count(*), coalesce(sum(h::HUGEINT), 0) FROM (SELECT arg_max(" + hash + ", (i.mtime, s."
+                + Sql.identifier(FILE) + ", s.file_row_number)) AS h" + from + " GROUP BY " + qualified(key) + ")";
+    }
+
+    /** Row count, checksum and distinct key count of staged files. */
+    public static String actual(List<Path> files, List<String> dataColumns, List<String> key) {
+        String distinct = key.isEmpty() ? "count(*)" : "count(DISTINCT (" + columns(key) + "))";
+        return "SELECT count(*), coalesce(sum(hash(" + columns(dataColumns) + ")::HUGEINT), 0), " + distinct
+                + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false)";
+    }
+
+    /**
+     * Rows that come after a larger row in sort order, reading the files in name order:
+     * zero when every file is sorted and the files follow each other.
+     */
+    public static String disorder(List<Path> files, List<String> sortBy) {
+        StringBuilder lags = new StringBuilder();
+        for (int i = 0; i < sortBy.size(); i++) {
+            lags.append(", lag(").append(Sql.identifier(sortBy.get(i))).append(") OVER w AS p").append(i);
+        }
+        String gt = greater(sortBy, 0);
+        return "SELECT count(*), min(" + Sql.identifier(FILE) + "), min(file_row_number) FROM (SELECT "
+                + columns(sortBy) + ", " + Sql.identifier(FILE) + ", file_row_number, row_number() OVER w AS n" + lags
+                + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, filename = " + Sql.literal(FILE)
+                + ", file_row_number = true) WINDOW w AS (ORDER BY " + Sql.identifier(FILE) + ", file_row_number)) WHERE n > 1 AND (" + gt + ")";
+    }
+
+    /** prev > cur in ASC NULLS LAST order, lexicographically from column i on. */
+    private static String greater(List<String> sortBy, int i) {
+        String p = "p" + i;
+        String c = Sql.identifier(sortBy.get(i));
+        String gt = "((" + p + " IS NOT NULL AND " + c + " IS NOT NULL AND " + p + " > " + c + ") OR (" + p + " IS NULL AND " + c + " IS NOT NULL))";
+        if (i == sortBy.size() - 1) {
+            return gt;
+        }
+        return "(" + gt + " OR (" + p + " IS NOT DISTINCT FROM " + c + " AND " + greater(sortBy, i + 1) + "))";
+    }
+
+    private static String qualified(List<String> names) {
+        return names.stream().map(n -> "s." + Sql.identifier(n)).collect(Collectors.joining(", "));
+    }
+}

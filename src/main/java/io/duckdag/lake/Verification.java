@@ -1,0 +1,57 @@
+package io.duckdag.lake;
+
+import io.duckdag.state.DurableFiles;
+import io.duckdag.state.StateJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Proof that a table's staged partitions hold exactly the rows their inputs hold, kept in the
+ * run's state folder ({@code verify/<table>.json}). Swap puts live only what is listed here,
+ * and only if the staged files still have the sizes they had when they were checked.
+ */
+public record Verification(String runId, String table, List<VerifiedPartition> partitions) {
+
+    public record VerifiedPartition(String partition, long rows, String checksum, long duplicatesRemoved,
+                                    List<StagedFile> outputs) {
+        public VerifiedPartition {
+            outputs = List.copyOf(outputs);
+        }
+    }
+
+    public Verification {
+        partitions = List.copyOf(partitions);
+    }
+
+    public static Path file(Path runDir, String table) {
+        return runDir.resolve("verify").resolve(table + ".json");
+    }
+
+    public static Optional<Verification> load(Path runDir, String table) {
+        Path f = file(runDir, table);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(StateJson.MAPPER.readValue(f.toFile(), Verification.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void save(Path runDir) {
+        try {
+            DurableFiles.writeAtomically(file(runDir, table), StateJson.MAPPER.writeValueAsBytes(this));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Optional<VerifiedPartition> partition(String path) {
+        return partitions.stream().filter(p -> p.partition().equals(path)).findFirst();
+    }
+}

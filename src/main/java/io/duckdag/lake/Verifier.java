@@ -1,0 +1,145 @@
+package io.duckdag.lake;
+
+import io.duckdag.pipeline.TableSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks one compacted partition against the inputs it replaces, without trusting the
+ * compaction query: the expected rows are computed another way (an aggregate that keeps the
+ * latest row per key, not a window), then row count, an order-independent checksum
+ * (sum of row hashes, which duplicates cannot cancel), distinct keys, columns and types, and
+ * the order of every file are compared. Any difference is a {@link LakeException} naming the
+ * partition and the difference.
+ */
+public final class Verifier {
+    private final Connection connection;
+
+    public Verifier(Connection connection) {
+        this.connection = connection;
+    }
+
+    public Verification.VerifiedPartition verify(TableSpec table, PartitionCompaction c, Path liveTable, Path stagedTable)
+            throws SQLException, IOException {
+        String where = "partition " + c.asPartition().label() + " of " + table.name();
+        Path liveDir = c.asPartition().dirIn(liveTable);
+        Path stagedDir = c.asPartition().dirIn(stagedTable);
+        List<Path> inputs = new ArrayList<>();
+        List<Long> mtimes = new ArrayList<>();
+        for (LakeFile f : c.inputs()) {
+            Path p = liveDir.resolve(f.name()).toAbsolutePath();
+            List<LakeFile> now = LakeScanner.files(liveDir).stream().filter(x -> x.name().equals(f.name())).toList();
+            if (now.isEmpty()) {
+                throw new LakeException(where + ": input file " + f.name() + " is no longer in " + liveDir
+                        + "; something removed it after compaction read it. Run compact again");
+            }
+            if (!now.get(0).equals(f)) {
+                throw new LakeException(where + ": input file " + f.name() + " changed after compaction read it (size or time differ); run compact again");
+            }
+            inputs.add(p);
+            mtimes.add(f.mtimeNanos());
+        }
+        List<Path> outputs = new ArrayList<>();
+        for (StagedFile f : c.outputs()) {
+            Path p = stagedDir.resolve(f.name()).toAbsolutePath();
+            if (!Files.isRegularFile(p)) {
+                throw new LakeException(where + ": staged file " + p + " is missing; run compact again");
+            }
+            outputs.add(p);
+        }
+        List<String> names = c.columns().stream().map(Column::name).toList();
+
+        execute(TableSql.inputsTable(inputs, mtimes));
+        String[] expected = row(TableSql.expected(inputs, names, table.key()));
+        long expectedRows = Long.parseLong(expected[0]);
+        String expectedChecksum = expected[1];
+        if (outputs.isEmpty()) {
+            if (expectedRows != 0) {
+                throw new LakeException(where + ": compaction wrote no file but the inputs hold " + expectedRows + " rows");
+            }
+            return new Verification.VerifiedPartition(c.partition(), 0, "0", c.rowsIn(), List.of());
+        }
+        for (Path out : outputs) {
+            List<Column> columns;
+            try {
+                columns = new Compactor(connection).describe("SELECT * FROM read_parquet(" + Sql.literal(out) + ", hive_partitioning = false)");
+            } catch (SQLException e) {
+                throw new LakeException(where + ": staged file " + out.getFileName() + " cannot be read by DuckDB: " + firstLine(e));
+            }
+            if (!columns.equals(c.columns())) {
+                throw new LakeException(where + ": staged file " + out.getFileName() + " has columns (" + join(columns)
+                        + ") but the inputs have (" + join(c.columns()) + ")");
+            }
+        }
+        String[] actual;
+        try {
+            actual = row(TableSql.actual(outputs, names, table.key()));
+        } catch (SQLException e) {
+            throw new LakeException(where + ": the staged files cannot be read by DuckDB: " + firstLine(e));
+        }
+        long rows = Long.parseLong(actual[0]);
+        long distinctKeys = Long.parseLong(actual[2]);
+        String what = table.key().isEmpty() ? "the inputs hold" : "the inputs hold after collapsing duplicate keys";
+        if (rows != expectedRows) {
+            throw new LakeException(where + ": the staged output has " + rows + " rows but " + what + " " + expectedRows
+                    + "; nothing was swapped");
+        }
+        if (!table.key().isEmpty() && distinctKeys != rows) {
+            throw new LakeException(where + ": the staged output has " + (rows - distinctKeys) + " rows with a duplicate key ("
+                    + String.join(", ", table.key()) + "); nothing was swapped");
+        }
+        if (!actual[1].equals(expectedChecksum)) {
+            throw new LakeException(where + ": the staged output has the right number of rows (" + rows
+                    + ") but their contents differ from the inputs (row checksum " + actual[1] + " instead of " + expectedChecksum
+                    + "); nothing was swapped");
+        }
+        if (!table.sortBy().isEmpty()) {
+            String[] disorder = row(TableSql.disorder(outputs, table.sortBy()));
+            if (!disorder[0].equals("0")) {
+                throw new LakeException(where + ": staged file " + Path.of(disorder[1]).getFileName() + " is not sorted by "
+                        + String.join(", ", table.sortBy()) + " (" + disorder[0] + " rows out of order, the first at row "
+                        + disorder[2] + "); nothing was swapped");
+            }
+        }
+        List<StagedFile> sized = new ArrayList<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            StagedFile f = c.outputs().get(i);
+            sized.add(new StagedFile(f.name(), Files.size(outputs.get(i)), f.rows()));
+        }
+        return new Verification.VerifiedPartition(c.partition(), rows, actual[1], c.rowsIn() - rows, sized);
+    }
+
+    private String[] row(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            int n = rs.getMetaData().getColumnCount();
+            String[] out = new String[n];
+            for (int i = 0; i < n; i++) {
+                out[i] = rs.getString(i + 1);
+            }
+            return out;
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static String join(List<Column> columns) {
+        return String.join(", ", columns.stream().map(Column::toString).toList());
+    }
+
+    private static String firstLine(SQLException e) {
+        String m = e.getMessage();
+        return m == null ? "no reason given" : m.strip().lines().findFirst().orElse("no reason given");
+    }
+}

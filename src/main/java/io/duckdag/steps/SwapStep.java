@@ -1,0 +1,145 @@
+package io.duckdag.steps;
+
+import io.duckdag.lake.Compaction;
+import io.duckdag.lake.LakeFile;
+import io.duckdag.lake.LakeLayout;
+import io.duckdag.lake.LakeScanner;
+import io.duckdag.lake.PartitionCompaction;
+import io.duckdag.lake.StagedFile;
+import io.duckdag.lake.SwapRecord;
+import io.duckdag.lake.TableManifest;
+import io.duckdag.lake.Verification;
+import io.duckdag.pipeline.StepConfig;
+import io.duckdag.pipeline.TableSpec;
+import io.duckdag.state.DurableFiles;
+import io.duckdag.state.Journal;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Puts verified partitions live, one partition at a time, through the {@link Journal}: the
+ * staged files are renamed into the live partition and exactly the files compaction read are
+ * renamed into this run's backup. Files that arrived in the live partition after compaction
+ * listed it are not touched, so they stay live (and are compacted next time). Folders are never
+ * moved, so a downloader writing into the partition meanwhile loses nothing.
+ */
+public final class SwapStep implements StepExecutor {
+
+    @Override
+    public StepResult execute(StepContext ctx) throws Exception {
+        StepConfig.Swap config = (StepConfig.Swap) ctx.step().config();
+        TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
+        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        Compaction compaction = Compaction.load(ctx.runDir(), table.name()).filter(Compaction::finished)
+                .orElseThrow(() -> new StepFailedException("table " + table.name() + " has no finished compaction in run "
+                        + ctx.runId() + "; run its compact and verify steps first"));
+        Verification verification = Verification.load(ctx.runDir(), table.name())
+                .orElseThrow(() -> new StepFailedException("table " + table.name() + " was not verified in run " + ctx.runId()
+                        + "; run its verify step first: nothing unverified is swapped"));
+        Path live = layout.liveTable(table.name());
+        Path staged = layout.stagedTable(ctx.runId(), table.name());
+        Path backup = layout.backupTable(ctx.runId(), table.name());
+        if (!compaction.partitions().isEmpty()) {
+            sameFileSystem(live, staged, layout.backups());
+        }
+        Journal journal = new Journal(ctx.pipelineStateDir(), ctx.failpoints());
+        int swapped = 0;
+        int late = 0;
+        int backedUp = 0;
+        for (PartitionCompaction c : compaction.partitions()) {
+            ctx.cancellation().throwIfCancelled();
+            String label = "partition " + c.asPartition().label() + " of " + table.name();
+            SwapRecord record = SwapRecord.load(ctx.runDir(), table.name())
+                    .orElse(new SwapRecord(ctx.runId(), table.name(), List.of()));
+            if (record.partition(c.partition()).isPresent()) {
+                continue; // put live by an earlier attempt
+            }
+            Verification.VerifiedPartition v = verification.partition(c.partition()).orElseThrow(() ->
+                    new StepFailedException(label + " was compacted but not verified; run verify again"));
+            Path liveDir = c.asPartition().dirIn(live);
+            Path stagedDir = c.asPartition().dirIn(staged);
+            Path backupDir = c.asPartition().dirIn(backup);
+            for (StagedFile f : v.outputs()) {
+                Path p = stagedDir.resolve(f.name());
+                if (!Files.isRegularFile(p) || Files.size(p) != f.size()) {
+                    throw new StepFailedException(label + ": staged file " + p + " changed after it was verified; nothing was swapped. "
+                            + "Run the pipeline again");
+                }
+            }
+            Map<String, LakeFile> now = LakeScanner.files(liveDir).stream()
+                    .collect(Collectors.toMap(LakeFile::name, f -> f, (a, b) -> a, LinkedHashMap::new));
+            for (LakeFile input : c.inputs()) {
+                LakeFile current = now.get(input.name());
+                if (!input.equals(current)) {
+                    throw new StepFailedException(label + ": input file " + input.name() + (current == null ? " was removed" : " was rewritten")
+                            + " after compaction read it, so the compacted data is out of date; nothing was swapped. Run the pipeline again");
+                }
+            }
+            Set<String> inputNames = c.inputs().stream().map(LakeFile::name).collect(Collectors.toSet());
+            List<String> lateFiles = now.keySet().stream().filter(n -> !inputNames.contains(n)).toList();
+
+            List<Journal.Move> moves = new ArrayList<>();
+            List<LakeFile> putLive = new ArrayList<>();
+            for (LakeFile f : LakeScanner.files(stagedDir)) {
+                if (v.outputs().stream().anyMatch(o -> o.name().equals(f.name()))) {
+                    moves.add(new Journal.Move(stagedDir.resolve(f.name()).toString(), liveDir.resolve(f.name()).toString()));
+                    putLive.add(f);
+                }
+            }
+            for (LakeFile f : c.inputs()) {
+                moves.add(new Journal.Move(liveDir.resolve(f.name()).toString(), backupDir.resolve(f.name()).toString()));
+            }
+            TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), putLive);
+            SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive,
+                    c.inputs().stream().map(LakeFile::name).toList(), backupDir.toString()));
+            DurableFiles.createDirectories(backupDir);
+            journal.apply(new Journal.Entry("swap " + label + " (run " + ctx.runId() + ")", moves, List.of(
+                    new Journal.Write(TableManifest.file(ctx.pipelineStateDir(), table.name()).toString(), manifest.json()),
+                    new Journal.Write(SwapRecord.file(ctx.runDir(), table.name()).toString(), next.json()))),
+                    "swap:" + table.name());
+            ctx.log().println(c.asPartition().label() + ": " + putLive.size() + " files live, " + c.inputs().size()
+                    + " moved to " + backupDir + (lateFiles.isEmpty() ? "" : ", " + lateFiles.size() + " late files left live: " + lateFiles));
+            swapped++;
+            late += lateFiles.size();
+            backedUp += c.inputs().size();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("partitions_swapped", swapped);
+        m.put("files_backed_up", backedUp);
+        m.put("late_files_kept_live", late);
+        return StepResult.of(m);
+    }
+
+    /** Swaps are renames: the lake, its staging and its backups must share a filesystem. */
+    private static void sameFileSystem(Path live, Path staged, Path backups) throws IOException {
+        DurableFiles.createDirectories(backups);
+        Optional<Object> lake = store(live);
+        for (Path other : List.of(staged, backups)) {
+            Optional<Object> s = store(other);
+            if (lake.isPresent() && s.isPresent() && !lake.get().equals(s.get())) {
+                throw new StepFailedException(other + " is on another filesystem than the lake (" + live
+                        + "); put settings.staging and settings.backups on the lake's filesystem so that a swap is a rename");
+            }
+        }
+    }
+
+    private static Optional<Object> store(Path p) {
+        Path existing = p.toAbsolutePath();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            return existing == null ? Optional.empty() : Optional.of(Files.getFileStore(existing));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.duckdag.steps;
+
+import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.LakeLayout;
+import io.duckdag.lake.Views;
+import io.duckdag.pipeline.Identifiers;
+import io.duckdag.pipeline.StepConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Creates or replaces one view per table in the metadata database, in one transaction: every
+ * table folder of the lake that holds Parquet files (or only those named in {@code with.tables}).
+ * A view duckdag created whose table is gone is dropped; a view it did not create is never
+ * dropped. DuckDB lets one process open a database file; if another holds it, this retries
+ * with backoff, then fails naming the holder.
+ */
+public final class SyncMetadataStep implements StepExecutor {
+    static final int ATTEMPTS = 6;
+    static final Duration FIRST_DELAY = Duration.ofMillis(500);
+    private static final Pattern HOLDER = Pattern.compile("Conflicting lock is held in (.*?) \\(PID (\\d+)\\)");
+
+    @Override
+    public StepResult execute(StepContext ctx) throws Exception {
+        StepConfig.SyncMetadata config = (StepConfig.SyncMetadata) ctx.step().config();
+        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        boolean narrowed = ctx.step().with().containsKey("tables");
+        List<String> tables = narrowed ? config.tables() : tablesInLake(layout.lake());
+        Map<String, Path> withFiles = new LinkedHashMap<>();
+        for (String t : tables) {
+            Path root = layout.liveTable(t);
+            if (hasParquet(root)) {
+                withFiles.put(t, root);
+            } else {
+                ctx.log().println(t + ": no Parquet files in " + root + ", no view");
+            }
+        }
+        Connection connection = open(ctx, layout);
+        List<String> dropped = new ArrayList<>();
+        try (connection; Statement s = connection.createStatement()) {
+            List<String> ours = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery(Views.OURS)) {
+                while (rs.next()) {
+                    ours.add(rs.getString(1));
+                }
+            }
+            s.execute("BEGIN TRANSACTION");
+            for (Map.Entry<String, Path> e : withFiles.entrySet()) {
+                s.execute(Views.create(e.getKey(), e.getValue()));
+                s.execute(Views.comment(e.getKey(), ctx.pipeline().name()));
+            }
+            for (String view : ours) {
+                boolean covered = !narrowed || tables.contains(view);
+                if (covered && !withFiles.containsKey(view)) {
+                    s.execute(Views.drop(view));
+                    dropped.add(view);
+                }
+            }
+            ctx.failpoints().hit("sync:before-commit");
+            s.execute("COMMIT");
+            for (String view : withFiles.keySet()) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + io.duckdag.lake.Sql.identifier(view))) {
+                    rs.next();
+                    ctx.log().println("view " + view + ": " + rs.getLong(1) + " rows");
+                }
+            }
+        } catch (SQLException e) {
+            ctx.cancellation().throwIfCancelled();
+            throw new StepFailedException("DuckDB could not update the views in " + layout.metadataDb() + ": "
+                    + e.getMessage().strip().lines().findFirst().orElse("") + "; the views are as they were");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("views", withFiles.size());
+        if (!dropped.isEmpty()) {
+            m.put("views_dropped", dropped.size());
+        }
+        return StepResult.of(m);
+    }
+
+    private static Connection open(StepContext ctx, LakeLayout layout) throws Exception {
+        Duration delay = FIRST_DELAY;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return DuckDb.open(Optional.of(layout.metadataDb()), ctx.pipeline().settings().duckdb());
+            } catch (SQLException e) {
+                Matcher m = HOLDER.matcher(String.valueOf(e.getMessage()));
+                if (!m.find()) {
+                    throw new StepFailedException("cannot open " + layout.metadataDb() + ": "
+                            + String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(""));
+                }
+                String holder = m.group(1) + " (pid " + m.group(2) + ")";
+                if (attempt == ATTEMPTS) {
+                    throw new StepFailedException(layout.metadataDb() + " is held open by " + holder
+                            + "; DuckDB lets one process open it at a time. Close that program (or its connection) and resume the run");
+                }
+                ctx.log().println(layout.metadataDb() + " is held by " + holder + "; retrying in " + delay.toMillis() + " ms");
+                if (!ctx.cancellation().sleep(delay)) {
+                    ctx.cancellation().throwIfCancelled();
+                }
+                delay = delay.multipliedBy(2);
+            }
+        }
+    }
+
+    /** Table folders of the lake: plain names that hold at least one Parquet file somewhere below. */
+    static List<String> tablesInLake(Path lake) throws java.io.IOException {
+        TreeSet<String> names = new TreeSet<>();
+        if (Files.isDirectory(lake)) {
+            try (Stream<Path> children = Files.list(lake)) {
+                for (Path p : children.toList()) {
+                    String n = p.getFileName().toString();
+                    if (Files.isDirectory(p) && Identifiers.isPlain(n) && hasParquet(p)) {
+                        names.add(n);
+                    }
+                }
+            }
+        }
+        return new ArrayList<>(names);
+    }
+
+    private static boolean hasParquet(Path root) throws java.io.IOException {
+        if (!Files.isDirectory(root)) {
+            return false;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            return all.anyMatch(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".parquet") && !n.startsWith(".") && !n.startsWith("_") && Files.isRegularFile(p);
+            });
+        }
+    }
+}
