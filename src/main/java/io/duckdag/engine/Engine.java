@@ -90,7 +90,6 @@ public final class Engine {
             new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
             Plan plan = plan(request);
             checkReviewed(request, plan);
-            checkRunnable(plan);
             RecordedRun run = new RecordedRun(store, startRecord(plan));
             failpoints.hit("run-recorded");
             listener.runStarted(plan, run.current());
@@ -128,15 +127,6 @@ public final class Engine {
             throw DuckdagException.usage("the plan changed since " + request.reviewedPlan().get() + " was printed: "
                     + String.join("; ", changes) + "; nothing was run. Review the new plan (" + plan.id()
                     + ") with 'duckdag plan " + request.file() + "' and run that one");
-        }
-    }
-
-    private void checkRunnable(Plan plan) {
-        for (PlannedStep s : plan.steps()) {
-            if (s.action() == PlannedStep.Action.RUN && executors.forType(s.step().type()).isEmpty()) {
-                throw new DuckdagException(ExitCode.INVALID, s.step().location() + ": step " + s.step().id()
-                        + " has type " + s.step().type() + ", which this build of duckdag cannot run yet; nothing was run");
-            }
         }
     }
 

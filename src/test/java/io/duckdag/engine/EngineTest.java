@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -362,25 +361,5 @@ class EngineTest {
             assertThat(rs.getLong(1)).isEqualTo(45);
         }
         assertThat(Files.readString(f.store().logFile(f.latest().runId(), "load"))).contains("n\n10\n(1 rows)");
-    }
-
-    @Test
-    void a_type_that_cannot_run_yet_is_refused_before_anything_runs() throws Exception {
-        String body = """
-                tables: { income: {} }
-                steps:
-                  - id: a
-                    type: shell
-                    with: { command: "echo a >> ran.txt", workdir: $DIR }
-                  - id: compact
-                    type: compact
-                    foreach: tables
-                """;
-        EngineFixture f = new EngineFixture(dir, "lake", body);
-        List<String> none = new ArrayList<>();
-
-        assertThatThrownBy(f::run).hasMessageEndingWith("step compact[income] has type compact, which this build of duckdag cannot run yet; nothing was run");
-        assertThat(f.lines("ran.txt")).isEqualTo(none);
-        assertThat(f.store().list()).isEmpty();
     }
 }
