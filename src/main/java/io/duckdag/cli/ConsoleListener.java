@@ -79,6 +79,7 @@ final class ConsoleListener implements RunListener {
         long failed = record.steps().values().stream().filter(s -> s.status() == StepStatus.FAILED).count();
         switch (record.status()) {
             case SUCCEEDED -> out.println("Run " + record.runId() + " succeeded.");
+            case PARTIAL -> out.println("Run " + record.runId() + " ran the selected steps; run the rest with: duckdag run " + file + " --resume");
             case INTERRUPTED -> out.println("Run " + record.runId() + " was interrupted; resume it with: duckdag run " + file + " --resume");
             default -> out.println("Run " + record.runId() + " failed (" + failed + " step" + (failed == 1 ? "" : "s")
                     + " failed); fix the cause, then resume it with: duckdag run " + file + " --resume");

@@ -100,7 +100,7 @@ public final class Engine {
             }
             listener.runEnded(done);
             return new RunOutcome(done, switch (status) {
-                case SUCCEEDED -> ExitCode.OK;
+                case SUCCEEDED, PARTIAL -> ExitCode.OK;
                 case INTERRUPTED -> ExitCode.INTERRUPTED;
                 default -> ExitCode.STEP_FAILED;
             });

@@ -131,14 +131,19 @@ final class Scheduler {
     private RunStatus overall() {
         boolean failed = false;
         boolean unfinished = false;
+        boolean leftOut = false;
         for (StepRecord r : run.current().steps().values()) {
             failed |= isFailure(r.status());
             unfinished |= r.status() == StepStatus.PENDING || r.status() == StepStatus.RUNNING || r.status() == StepStatus.INTERRUPTED;
+            leftOut |= r.status() == StepStatus.SKIPPED && r.reason() != null && r.reason().startsWith("not selected");
         }
         if (failed) {
             return RunStatus.FAILED;
         }
-        return unfinished ? RunStatus.INTERRUPTED : RunStatus.SUCCEEDED;
+        if (unfinished) {
+            return RunStatus.INTERRUPTED;
+        }
+        return leftOut ? RunStatus.PARTIAL : RunStatus.SUCCEEDED;
     }
 
     private static boolean isFailure(StepStatus s) {
