@@ -6,11 +6,11 @@ import io.duckdag.engine.Engine;
 import io.duckdag.engine.RunRequest;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.PipelineLoader;
-import io.duckdag.plan.LakeProbe;
 import io.duckdag.plan.PlanId;
 import io.duckdag.plan.Selection;
 import io.duckdag.state.RunId;
 import io.duckdag.state.RunStore;
+import io.duckdag.steps.LakeInspector;
 import io.duckdag.steps.StepExecutors;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -54,7 +54,7 @@ final class PipelineOptions {
 
     Engine engine(Main main) {
         return new Engine(main.env, main.clock, Failpoints.fromEnvironment(main.env), StepExecutors.standard(),
-                pipeline -> LakeProbe.NONE);
+                LakeInspector::new);
     }
 
     RunRequest request(boolean resume, Optional<String> resumeRunId, Selection selection, Optional<PlanId> reviewed) {

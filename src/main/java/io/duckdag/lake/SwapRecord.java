@@ -16,7 +16,11 @@ import java.util.Optional;
  */
 public record SwapRecord(String runId, String table, List<SwappedPartition> partitions) {
 
-    public record SwappedPartition(String partition, List<LakeFile> live, List<String> backedUp, String backupDir) {
+    /** A live file moved to the backup: its name in the partition and where it went. */
+    public record Backup(String name, String path) {
+    }
+
+    public record SwappedPartition(String partition, List<LakeFile> live, List<Backup> backedUp) {
         public SwappedPartition {
             live = List.copyOf(live);
             backedUp = List.copyOf(backedUp);
@@ -45,6 +49,12 @@ public record SwapRecord(String runId, String table, List<SwappedPartition> part
 
     public Optional<SwappedPartition> partition(String path) {
         return partitions.stream().filter(p -> p.partition().equals(path)).findFirst();
+    }
+
+    public SwapRecord without(String partition) {
+        List<SwappedPartition> next = new ArrayList<>(partitions);
+        next.removeIf(x -> x.partition().equals(partition));
+        return new SwapRecord(runId, table, next);
     }
 
     public SwapRecord with(SwappedPartition p) {

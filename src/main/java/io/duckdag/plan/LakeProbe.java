@@ -2,24 +2,31 @@ package io.duckdag.plan;
 
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.state.StepRecord;
+import java.util.List;
 import java.util.Optional;
 
 /**
- * What the planner learns by looking at the disk rather than at the configuration: a
- * fingerprint of a step's inputs (for plan ids), and whether what a succeeded step recorded
+ * What the planner learns by looking at the disk rather than at the configuration, cheaply
+ * (file listings and Parquet footers, never a scan of the data): a fingerprint of what a step
+ * would read (for plan ids), what it would change, and whether what a succeeded step recorded
  * still holds (checkpoints are checked against the lake, not trusted blindly).
  */
 public interface LakeProbe {
     LakeProbe NONE = new LakeProbe() {
     };
 
-    /** A hash of what the step would read, cheap to compute (file listings, footers). */
-    default Optional<String> inputFingerprint(ExpandedStep step) {
+    /** A hash of what the step would read. */
+    default Optional<String> inputFingerprint(ExpandedStep step, String runId) {
         return Optional.empty();
     }
 
+    /** Lines saying what the step would change: partitions, files, bytes, rows, views. */
+    default List<String> impact(ExpandedStep step, String runId) {
+        return List.of();
+    }
+
     /** Why a recorded success no longer holds (e.g. "staged file x is missing"), if it does not. */
-    default Optional<String> staleCheckpoint(ExpandedStep step, StepRecord record) {
+    default Optional<String> staleCheckpoint(ExpandedStep step, StepRecord record, String runId) {
         return Optional.empty();
     }
 }

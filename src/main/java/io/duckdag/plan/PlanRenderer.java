@@ -44,6 +44,9 @@ public final class PlanRenderer {
             if (!s.description().writes().isEmpty()) {
                 out.println(indent + "writes: " + paths(s.description().writes()));
             }
+            for (String line : s.description().impact()) {
+                out.println(indent + line);
+            }
         }
         out.println();
         long run = plan.count(PlannedStep.Action.RUN);
@@ -87,6 +90,7 @@ public final class PlanRenderer {
         step.put("summary", s.description().summary());
         step.put("reads", strings(s.description().reads()));
         step.put("writes", strings(s.description().writes()));
+        step.put("impact", s.description().impact());
         step.put("with", s.step().with());
         return step;
     }

@@ -3,6 +3,7 @@ package io.duckdag.plan;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Expander;
 import io.duckdag.pipeline.Pipeline;
+import io.duckdag.pipeline.StepType;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.StepRecord;
 import java.util.ArrayList;
@@ -19,6 +20,9 @@ import java.util.Set;
  * upstream step runs again, or what it recorded no longer holds on disk.
  */
 public final class Planner {
+    /** Steps that may put files into the lake, so that lake steps after them see more than the plan does. */
+    private static final Set<StepType> WRITERS = Set.of(StepType.DOWNLOAD, StepType.SHELL, StepType.SQL);
+
     private final Map<String, String> env;
     private final LakeProbe probe;
 
@@ -51,13 +55,24 @@ public final class Planner {
             Map<String, Object> config = Fingerprints.configOf(step, pipeline);
             String fingerprint = Fingerprints.of(config);
             List<String> changes = new ArrayList<>();
-            Decision d = decide(step, selected, selection, resuming, config, fingerprint, changes, graph, decided);
+            Decision d = decide(step, selected, selection, resuming, config, fingerprint, changes, graph, decided, runId);
+            StepDescription description = describer.describe(step);
+            if (d.action == PlannedStep.Action.RUN) {
+                List<String> impact = new ArrayList<>(probe.impact(step, runId));
+                Optional<String> writer = graph.ancestorsOf(step.id()).stream()
+                        .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
+                        .findFirst();
+                if (!impact.isEmpty() && writer.isPresent()) {
+                    impact.add(0, "as the lake is now; " + writer.get() + " runs first and may add files:");
+                }
+                description = description.withImpact(impact);
+            }
             PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.reason,
-                    describer.describe(step), config, fingerprint, changes);
+                    description, config, fingerprint, changes);
             decided.put(step.id(), planned);
             steps.add(planned);
             if (d.action == PlannedStep.Action.RUN) {
-                probe.inputFingerprint(step).ifPresent(f -> inputs.put(step.id(), f));
+                probe.inputFingerprint(step, runId).ifPresent(f -> inputs.put(step.id(), f));
             }
         }
         String state = resuming.map(Planner::stateHash).orElse(Fingerprints.sha256("new run"));
@@ -77,7 +92,7 @@ public final class Planner {
 
     private Decision decide(ExpandedStep step, Set<String> selected, Selection selection, Optional<RunRecord> resuming,
                             Map<String, Object> config, String fingerprint, List<String> changes, StepGraph graph,
-                            Map<String, PlannedStep> decided) {
+                            Map<String, PlannedStep> decided, String runId) {
         if (!selected.contains(step.id())) {
             return Decision.skip("not selected by " + selection.describe());
         }
@@ -104,14 +119,14 @@ public final class Planner {
                         return Decision.run("upstream " + up + " re-runs");
                     }
                 }
-                Optional<String> stale = probe.staleCheckpoint(step, rec);
+                Optional<String> stale = probe.staleCheckpoint(step, rec, runId);
                 if (stale.isPresent()) {
                     return Decision.run("checkpoint no longer holds: " + stale.get());
                 }
                 return Decision.skip("succeeded in run " + run.runId());
             }
             case SKIPPED:
-                return Decision.run("skipped in run " + run.runId() + (rec.reason() == null ? "" : " (" + rec.reason() + ")"));
+                return Decision.run("skipped in run " + run.runId() + (rec.reason() == null ? "" : ": " + rec.reason()));
             case FAILED:
                 return Decision.run("failed in run " + run.runId() + (rec.error() == null ? "" : ": " + firstLine(rec.error())));
             case RUNNING:

@@ -88,6 +88,11 @@ public final class StepGraph {
         return graph.getDescendants(id).stream().sorted(byOrder()).toList();
     }
 
+    /** Every step that {@code id} depends on, directly or not. */
+    public List<String> ancestorsOf(String id) {
+        return graph.getAncestors(id).stream().sorted(byOrder()).toList();
+    }
+
     public int size() {
         return steps.size();
     }

@@ -45,7 +45,9 @@ public final class CompactStep implements StepExecutor {
         Compaction record = new Compaction(ctx.runId(), table.name(), false, List.of(), List.of());
         List<String> unchanged = new ArrayList<>();
         long targetBytes = Nodes.bytes(config.targetFileSize());
-        String prefix = "part-" + ctx.runId();
+        // Unique per compaction, not only per run: a partition compacted again within the same
+        // run (after a resume) must never produce a name that is already live.
+        String prefix = "part-" + ctx.runId() + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
         try (Connection connection = DuckDb.open(Optional.empty(), ctx.pipeline().settings().duckdb())) {
             Compactor compactor = new Compactor(connection);
             for (Map.Entry<Partition, List<LakeFile>> e : partitions.entrySet()) {

@@ -59,11 +59,12 @@ public final class SwapStep implements StepExecutor {
             String label = "partition " + c.asPartition().label() + " of " + table.name();
             SwapRecord record = SwapRecord.load(ctx.runDir(), table.name())
                     .orElse(new SwapRecord(ctx.runId(), table.name(), List.of()));
-            if (record.partition(c.partition()).isPresent()) {
-                continue; // put live by an earlier attempt
-            }
             Verification.VerifiedPartition v = verification.partition(c.partition()).orElseThrow(() ->
                     new StepFailedException(label + " was compacted but not verified; run verify again"));
+            List<String> verifiedNames = v.outputs().stream().map(StagedFile::name).toList();
+            if (record.partition(c.partition()).map(r -> r.live().stream().map(LakeFile::name).toList().equals(verifiedNames)).orElse(false)) {
+                continue; // this very output was put live by an earlier attempt
+            }
             Path liveDir = c.asPartition().dirIn(live);
             Path stagedDir = c.asPartition().dirIn(staged);
             Path backupDir = c.asPartition().dirIn(backup);
@@ -89,17 +90,26 @@ public final class SwapStep implements StepExecutor {
             List<Journal.Move> moves = new ArrayList<>();
             List<LakeFile> putLive = new ArrayList<>();
             for (LakeFile f : LakeScanner.files(stagedDir)) {
-                if (v.outputs().stream().anyMatch(o -> o.name().equals(f.name()))) {
+                if (verifiedNames.contains(f.name())) {
+                    if (Files.exists(liveDir.resolve(f.name()))) {
+                        throw new StepFailedException(label + ": a file named " + f.name() + " is already live; refusing to replace it. "
+                                + "Nothing was swapped");
+                    }
                     moves.add(new Journal.Move(stagedDir.resolve(f.name()).toString(), liveDir.resolve(f.name()).toString()));
                     putLive.add(f);
                 }
             }
+            List<SwapRecord.Backup> backups = new ArrayList<>();
             for (LakeFile f : c.inputs()) {
-                moves.add(new Journal.Move(liveDir.resolve(f.name()).toString(), backupDir.resolve(f.name()).toString()));
+                Path target = backupDir.resolve(f.name());
+                for (int n = 1; Files.exists(target); n++) {
+                    target = backupDir.resolve(f.name() + "." + n); // the same name was backed up before in this run
+                }
+                moves.add(new Journal.Move(liveDir.resolve(f.name()).toString(), target.toString()));
+                backups.add(new SwapRecord.Backup(f.name(), target.toString()));
             }
             TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), putLive);
-            SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive,
-                    c.inputs().stream().map(LakeFile::name).toList(), backupDir.toString()));
+            SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive, backups));
             DurableFiles.createDirectories(backupDir);
             journal.apply(new Journal.Entry("swap " + label + " (run " + ctx.runId() + ")", moves, List.of(
                     new Journal.Write(TableManifest.file(ctx.pipelineStateDir(), table.name()).toString(), manifest.json()),

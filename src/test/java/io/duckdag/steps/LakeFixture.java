@@ -5,7 +5,6 @@ import io.duckdag.engine.Engine;
 import io.duckdag.engine.RunListener;
 import io.duckdag.engine.RunOutcome;
 import io.duckdag.engine.RunRequest;
-import io.duckdag.plan.LakeProbe;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.Selection;
 import io.duckdag.state.RunRecord;
@@ -113,7 +112,7 @@ final class LakeFixture {
 
     Engine engine() {
         return new Engine(env, Clock.systemDefaultZone(), Failpoints.fromEnvironment(env), StepExecutors.standard(),
-                p -> LakeProbe.NONE);
+                LakeInspector::new);
     }
 
     RunOutcome run(Selection selection) {

@@ -1,0 +1,223 @@
+package io.duckdag.steps;
+
+import io.duckdag.lake.Compaction;
+import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.LakeFile;
+import io.duckdag.lake.LakeLayout;
+import io.duckdag.lake.LakeScanner;
+import io.duckdag.lake.Partition;
+import io.duckdag.lake.PartitionCompaction;
+import io.duckdag.lake.StagedFile;
+import io.duckdag.lake.SwapRecord;
+import io.duckdag.lake.TableManifest;
+import io.duckdag.lake.TableSql;
+import io.duckdag.lake.Verification;
+import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.pipeline.Pipeline;
+import io.duckdag.pipeline.StepConfig;
+import io.duckdag.pipeline.TableSpec;
+import io.duckdag.plan.Fingerprints;
+import io.duckdag.plan.LakeProbe;
+import io.duckdag.state.RunStore;
+import io.duckdag.state.StepRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The planner's eyes on the lake: from file listings, the manifests and Parquet footers only,
+ * it tells what each lake step would change, fingerprints what compaction would read, and
+ * checks that what a succeeded lake step recorded is still on disk.
+ */
+public final class LakeInspector implements LakeProbe {
+    private final Pipeline pipeline;
+    private final LakeLayout layout;
+    private final RunStore store;
+
+    public LakeInspector(Pipeline pipeline) {
+        this.pipeline = pipeline;
+        this.layout = LakeLayout.of(pipeline.settings());
+        this.store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
+    }
+
+    @Override
+    public Optional<String> inputFingerprint(ExpandedStep step, String runId) {
+        if (step.config() instanceof StepConfig.Compact c) {
+            Map<String, Object> listing = new LinkedHashMap<>();
+            LakeScanner.scan(layout.liveTable(c.table()), table(c.table())).forEach((p, files) -> listing.put(p.path(), files));
+            return Optional.of(Fingerprints.of(listing));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<String> impact(ExpandedStep step, String runId) {
+        StepConfig config = step.config();
+        if (config instanceof StepConfig.Compact c) {
+            Changes ch = changes(c.table(), c.full());
+            if (ch.rewrite.isEmpty()) {
+                return List.of("no partition changed since the last compaction (" + ch.unchanged + " unchanged): nothing to rewrite");
+            }
+            List<LakeFile> files = ch.rewrite.values().stream().flatMap(List::stream).toList();
+            long bytes = files.stream().mapToLong(LakeFile::size).sum();
+            String rows = footerRows(c.table(), ch.rewrite);
+            boolean keyed = !table(c.table()).key().isEmpty();
+            return List.of(
+                    "partitions to rewrite: " + ch.rewrite.size() + " (" + labels(ch.rewrite) + "); unchanged, skipped: " + ch.unchanged,
+                    "in: " + files.size() + " files, " + human(bytes) + ", " + rows + " rows (from footers)",
+                    "out: about " + ch.rewrite.size() + " files, " + (keyed ? "at most " : "") + rows + " rows"
+                            + (keyed ? " (duplicate keys collapse)" : "") + ", sorted, zstd");
+        }
+        if (config instanceof StepConfig.Verify v) {
+            Changes ch = changes(v.table(), false);
+            return List.of("checks " + ch.rewrite.size() + " partitions (row count, checksum, columns, order, readability)");
+        }
+        if (config instanceof StepConfig.Swap s) {
+            Changes ch = changes(s.table(), false);
+            long files = ch.rewrite.values().stream().mapToLong(List::size).sum();
+            return List.of("puts " + ch.rewrite.size() + " partitions live and moves their " + files + " current files to "
+                    + layout.backupTable(runId, s.table()) + "; files that arrive meanwhile stay live");
+        }
+        if (config instanceof StepConfig.SyncMetadata m) {
+            List<String> views = new ArrayList<>();
+            try {
+                for (String t : step.with().containsKey("tables") ? m.tables() : SyncMetadataStep.tablesInLake(layout.lake())) {
+                    views.add(t);
+                }
+            } catch (java.io.IOException e) {
+                return List.of("the lake cannot be listed: " + e.getMessage());
+            }
+            return List.of(views.isEmpty() ? "no table in the lake has files yet: no view to create"
+                    : "views to create or replace in " + layout.metadataDb() + ": " + String.join(", ", views));
+        }
+        return List.of();
+    }
+
+    @Override
+    public Optional<String> staleCheckpoint(ExpandedStep step, StepRecord record, String runId) {
+        Path runDir = store.runDir(runId);
+        StepConfig config = step.config();
+        if (config instanceof StepConfig.Compact c) {
+            Optional<Compaction> compaction = Compaction.load(runDir, c.table()).filter(Compaction::finished);
+            if (compaction.isEmpty()) {
+                return Optional.of("its compaction record of run " + runId + " is missing");
+            }
+            return missingOutputs(c.table(), runDir, compaction.get().partitions().stream()
+                    .map(p -> Map.entry(p.partition(), p.outputs())).toList());
+        }
+        if (config instanceof StepConfig.Verify v) {
+            Optional<Verification> verification = Verification.load(runDir, v.table());
+            if (verification.isEmpty()) {
+                return Optional.of("its verification record of run " + runId + " is missing");
+            }
+            return missingOutputs(v.table(), runDir, verification.get().partitions().stream()
+                    .map(p -> Map.entry(p.partition(), p.outputs())).toList());
+        }
+        if (config instanceof StepConfig.Swap s) {
+            Optional<SwapRecord> swap = SwapRecord.load(runDir, s.table());
+            Optional<Compaction> compaction = Compaction.load(runDir, s.table());
+            if (compaction.isPresent() && !compaction.get().partitions().isEmpty() && swap.isEmpty()) {
+                return Optional.of("its swap record of run " + runId + " is missing");
+            }
+            for (SwapRecord.SwappedPartition p : swap.map(SwapRecord::partitions).orElse(List.of())) {
+                Path dir = new Partition(Map.of(), p.partition()).dirIn(layout.liveTable(s.table()));
+                for (LakeFile f : p.live()) {
+                    if (!sameSize(dir.resolve(f.name()), f.size())) {
+                        return Optional.of("live partition " + p.partition() + " of " + s.table() + " no longer holds " + f.name());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first recorded output that is neither staged nor (once swapped) live with its recorded size. */
+    private Optional<String> missingOutputs(String table, Path runDir, List<Map.Entry<String, List<StagedFile>>> partitions) {
+        Optional<SwapRecord> swap = SwapRecord.load(runDir, table);
+        for (Map.Entry<String, List<StagedFile>> p : partitions) {
+            boolean swapped = swap.flatMap(s -> s.partition(p.getKey())).isPresent();
+            Path base = swapped ? layout.liveTable(table) : layout.stagedTable(runDirName(runDir), table);
+            Path dir = new Partition(Map.of(), p.getKey()).dirIn(base);
+            for (StagedFile f : p.getValue()) {
+                if (!sameSize(dir.resolve(f.name()), f.size())) {
+                    return Optional.of((swapped ? "live" : "staged") + " file " + dir.resolve(f.name()) + " is missing or changed");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String runDirName(Path runDir) {
+        return runDir.getFileName().toString();
+    }
+
+    private static boolean sameSize(Path file, long size) {
+        try {
+            return Files.isRegularFile(file) && Files.size(file) == size;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private record Changes(Map<Partition, List<LakeFile>> rewrite, int unchanged) {
+    }
+
+    private Changes changes(String tableName, boolean full) {
+        TableSpec t = table(tableName);
+        TableManifest manifest = TableManifest.load(store.root(), tableName);
+        Map<Partition, List<LakeFile>> rewrite = new LinkedHashMap<>();
+        int unchanged = 0;
+        for (Map.Entry<Partition, List<LakeFile>> e : LakeScanner.scan(layout.liveTable(tableName), t).entrySet()) {
+            if (!full && manifest.unchanged(e.getKey().path(), e.getValue())) {
+                unchanged++;
+            } else {
+                rewrite.put(e.getKey(), e.getValue());
+            }
+        }
+        return new Changes(rewrite, unchanged);
+    }
+
+    /** Rows in the footers of these files; a footer that cannot be read is reported, not thrown. */
+    private String footerRows(String table, Map<Partition, List<LakeFile>> partitions) {
+        List<Path> files = new ArrayList<>();
+        partitions.forEach((p, list) -> list.forEach(f -> files.add(p.dirIn(layout.liveTable(table)).resolve(f.name()).toAbsolutePath())));
+        try (Connection c = DuckDb.open(Optional.empty(), pipeline.settings().duckdb());
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sum(num_rows) FROM parquet_file_metadata(" + TableSql.fileList(files) + ")")) {
+            rs.next();
+            return Long.toString(rs.getLong(1));
+        } catch (Exception e) {
+            return "unknown (a footer could not be read: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")";
+        }
+    }
+
+    private TableSpec table(String name) {
+        return pipeline.table(name).orElseThrow();
+    }
+
+    private static String labels(Map<Partition, List<LakeFile>> partitions) {
+        List<String> names = partitions.keySet().stream().map(Partition::label).toList();
+        return names.size() <= 6 ? String.join(", ", names) : String.join(", ", names.subList(0, 6)) + ", ...";
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int i = -1;
+        while (v >= 1024 && i < units.length - 1) {
+            v /= 1024;
+            i++;
+        }
+        return String.format("%.1f %s", v, units[i]);
+    }
+}
