@@ -35,6 +35,8 @@ final class LakeFixture {
     final Path lake;
     final Path file;
     Map<String, String> env = Map.of();
+    /** Whether the planner checks recorded results against the disk (as the CLI does). */
+    boolean inspect = true;
 
     LakeFixture(Path dir) {
         this.dir = dir;
@@ -112,7 +114,7 @@ final class LakeFixture {
 
     Engine engine() {
         return new Engine(env, Clock.systemDefaultZone(), Failpoints.fromEnvironment(env), StepExecutors.standard(),
-                LakeInspector::new);
+                p -> inspect ? new LakeInspector(p) : io.duckdag.plan.LakeProbe.NONE);
     }
 
     RunOutcome run(Selection selection) {
