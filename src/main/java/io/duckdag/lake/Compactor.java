@@ -70,32 +70,44 @@ public final class Compactor {
 
         long inputBytes = inputs.stream().mapToLong(LakeFile::size).sum();
         int parts = (int) Math.max(1, Math.min(10_000, (inputBytes + targetFileBytes - 1) / targetFileBytes));
-        long rowsOut = parts == 1 ? -1 : single("SELECT count(*) FROM (" + query + ")");
-        long perFile = parts == 1 ? 0 : (rowsOut + parts - 1) / parts;
         long newest = mtimes.stream().mapToLong(Long::longValue).max().orElse(0);
 
         DurableFiles.createDirectories(outDir);
         List<StagedFile> outputs = new ArrayList<>();
         long written = 0;
-        for (int i = 0; i < parts; i++) {
-            String name = String.format("%s-%05d.parquet", filePrefix, i);
-            Path tmp = outDir.resolve("." + name + ".tmp").toAbsolutePath();
-            String slice = parts == 1 ? query : query + " LIMIT " + perFile + " OFFSET " + (perFile * i);
-            long rows = copy(slice, tmp, rowGroupSize);
-            if (rows == 0 && parts > 1) {
-                Files.deleteIfExists(tmp);
-                continue;
+        if (parts == 1) {
+            StagedFile f = write(query, outDir, filePrefix + "-00000.parquet", rowGroupSize, newest);
+            outputs.add(f);
+            written = f.rows();
+        } else {
+            // Sort once into a hidden file, then cut it into consecutive row ranges: a plain scan of
+            // one file keeps its order, so each part stays sorted and the parts follow each other.
+            Path sorted = outDir.resolve("." + filePrefix + ".sorted.tmp").toAbsolutePath();
+            long total = copy(query, sorted, rowGroupSize);
+            long perFile = Math.max(1, (total + parts - 1) / parts);
+            for (int i = 0; (long) i * perFile < total; i++) {
+                String slice = "SELECT * EXCLUDE (file_row_number) FROM read_parquet(" + Sql.literal(sorted)
+                        + ", file_row_number = true, hive_partitioning = false) WHERE file_row_number >= " + (perFile * i) + " AND file_row_number < " + (perFile * (i + 1));
+                StagedFile f = write(slice, outDir, String.format("%s-%05d.parquet", filePrefix, i), rowGroupSize, newest);
+                outputs.add(f);
+                written += f.rows();
             }
-            Files.setLastModifiedTime(tmp, FileTime.from(newest, TimeUnit.NANOSECONDS));
-            force(tmp);
-            Path target = outDir.resolve(name);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            outputs.add(new StagedFile(name, Files.size(target), rows));
-            written += rows;
+            Files.deleteIfExists(sorted);
         }
         DurableFiles.forceDirectory(outDir);
         Map<String, String> values = new LinkedHashMap<>(partition.values());
         return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift);
+    }
+
+    /** One output file: written under a hidden name, its time set, forced to disk, renamed. */
+    private StagedFile write(String query, Path outDir, String name, int rowGroupSize, long mtimeNanos) throws SQLException, IOException {
+        Path tmp = outDir.resolve("." + name + ".tmp").toAbsolutePath();
+        long rows = copy(query, tmp, rowGroupSize);
+        Files.setLastModifiedTime(tmp, FileTime.from(mtimeNanos, TimeUnit.NANOSECONDS));
+        force(tmp);
+        Path target = outDir.resolve(name);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new StagedFile(name, Files.size(target), rows);
     }
 
     /** "column x is missing from 3 of 10 files", "column v has types INTEGER, DOUBLE (read as DOUBLE)". */

@@ -41,32 +41,59 @@ public final class TableSql {
         return names.stream().map(Sql::identifier).collect(Collectors.joining(", "));
     }
 
-    /** The rows compaction writes: duplicates of the key collapsed to the latest, sorted with a full tie-break. */
+    /**
+     * The rows compaction writes, sorted with a full tie-break (file, then row number). With a key,
+     * each key keeps the row of the most recently written file (then the later file name, then the
+     * later row): the latest (time, file, row) per key is aggregated first, which keeps only the
+     * key and three small values per key in memory, and the rows are joined back to it. A window
+     * over the whole partition, or an aggregate carrying whole rows, ran out of memory on tables
+     * a few times larger than the memory limit; this spills.
+     */
     public static String compacted(List<Path> files, List<String> dataColumns, List<String> key, List<String> sortBy) {
-        StringBuilder sql = new StringBuilder("SELECT ").append(columns(dataColumns))
-                .append(" FROM ").append(source(files)).append(" s JOIN ").append(INPUTS).append(" i ON s.")
-                .append(Sql.identifier(FILE)).append(" = i.file");
+        StringBuilder sql = new StringBuilder();
         if (!key.isEmpty()) {
-            sql.append(" QUALIFY row_number() OVER (PARTITION BY ").append(qualified(key))
-                    .append(" ORDER BY i.mtime DESC, s.").append(Sql.identifier(FILE)).append(" DESC, s.file_row_number DESC) = 1");
+            sql.append("WITH l AS (").append(latestPerKey(files, key)).append(") ");
+        }
+        sql.append("SELECT ").append(qualified(dataColumns)).append(joined(files));
+        if (!key.isEmpty()) {
+            sql.append(" JOIN l ON ").append(isLatest(key));
         }
         sql.append(" ORDER BY ");
         for (String c : sortBy) {
             sql.append("s.").append(Sql.identifier(c)).append(" ASC NULLS LAST, ");
         }
-        sql.append("s.").append(Sql.identifier(FILE)).append(", s.file_row_number");
-        return sql.toString();
+        return sql.append("s.").append(Sql.identifier(FILE)).append(", s.file_row_number").toString();
     }
 
-    /** Row count and order-independent checksum of what compaction should have written, computed another way. */
+    /**
+     * Row count and order-independent checksum of what compaction should have written, computed
+     * another way than {@link #compacted}: per key, the hash of the row with the greatest
+     * (time, file, row), as an aggregate.
+     */
     public static String expected(List<Path> files, List<String> dataColumns, List<String> key) {
         String hash = "hash(" + qualified(dataColumns) + ")";
-        String from = " FROM " + source(files) + " s JOIN " + INPUTS + " i ON s." + Sql.identifier(FILE) + " = i.file";
         if (key.isEmpty()) {
-            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0) " + from;
+            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0)" + joined(files);
         }
         return "SELECT count(*), coalesce(sum(h::HUGEINT), 0) FROM (SELECT arg_max(" + hash + ", (i.mtime, s."
-                + Sql.identifier(FILE) + ", s.file_row_number)) AS h" + from + " GROUP BY " + qualified(key) + ")";
+                + Sql.identifier(FILE) + ", s.file_row_number)) AS h" + joined(files) + " GROUP BY " + qualified(key) + ")";
+    }
+
+    private static String joined(List<Path> files) {
+        return " FROM " + source(files) + " s JOIN " + INPUTS + " i ON s." + Sql.identifier(FILE) + " = i.file";
+    }
+
+    private static String latestPerKey(List<Path> files, List<String> key) {
+        return "SELECT " + qualified(key) + ", max((i.mtime, s." + Sql.identifier(FILE) + ", s.file_row_number)) AS m"
+                + joined(files) + " GROUP BY " + qualified(key);
+    }
+
+    private static String isLatest(List<String> key) {
+        StringBuilder on = new StringBuilder();
+        for (String k : key) {
+            on.append("s.").append(Sql.identifier(k)).append(" IS NOT DISTINCT FROM l.").append(Sql.identifier(k)).append(" AND ");
+        }
+        return on.append("(i.mtime, s.").append(Sql.identifier(FILE)).append(", s.file_row_number) = l.m").toString();
     }
 
     /** Row count, checksum and distinct key count of staged files. */

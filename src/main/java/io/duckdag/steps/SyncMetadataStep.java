@@ -32,6 +32,19 @@ import java.util.stream.Stream;
 public final class SyncMetadataStep implements StepExecutor {
     static final int ATTEMPTS = 6;
     static final Duration FIRST_DELAY = Duration.ofMillis(500);
+
+    private final int attempts;
+    private final Duration firstDelay;
+
+    /** Tries to open the database 6 times, 0.5 s apart at first and doubling: about 15 s in all. */
+    public SyncMetadataStep() {
+        this(ATTEMPTS, FIRST_DELAY);
+    }
+
+    public SyncMetadataStep(int attempts, Duration firstDelay) {
+        this.attempts = attempts;
+        this.firstDelay = firstDelay;
+    }
     private static final Pattern HOLDER = Pattern.compile("Conflicting lock is held in (.*?) \\(PID (\\d+)\\)");
 
     @Override
@@ -91,8 +104,8 @@ public final class SyncMetadataStep implements StepExecutor {
         return StepResult.of(m);
     }
 
-    private static Connection open(StepContext ctx, LakeLayout layout) throws Exception {
-        Duration delay = FIRST_DELAY;
+    private Connection open(StepContext ctx, LakeLayout layout) throws Exception {
+        Duration delay = firstDelay;
         for (int attempt = 1; ; attempt++) {
             try {
                 return DuckDb.open(Optional.of(layout.metadataDb()), ctx.pipeline().settings().duckdb());
@@ -103,8 +116,8 @@ public final class SyncMetadataStep implements StepExecutor {
                             + String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(""));
                 }
                 String holder = m.group(1) + " (pid " + m.group(2) + ")";
-                if (attempt == ATTEMPTS) {
-                    throw new StepFailedException(layout.metadataDb() + " is held open by " + holder
+                if (attempt == attempts) {
+                    throw new StepFailedException(layout.metadataDb() + " is held open by " + holder + " (tried " + attempts + " times)"
                             + "; DuckDB lets one process open it at a time. Close that program (or its connection) and resume the run");
                 }
                 ctx.log().println(layout.metadataDb() + " is held by " + holder + "; retrying in " + delay.toMillis() + " ms");

@@ -37,6 +37,7 @@ final class LakeFixture {
     Map<String, String> env = Map.of();
     /** Whether the planner checks recorded results against the disk (as the CLI does). */
     boolean inspect = true;
+    StepExecutors executors = StepExecutors.standard();
 
     LakeFixture(Path dir) {
         this.dir = dir;
@@ -46,6 +47,7 @@ final class LakeFixture {
 
     /** Writes the pipeline: settings pointing here, then {@code body} (tables and steps). */
     LakeFixture pipeline(String body) throws IOException {
+        Files.createDirectories(dir);
         Files.writeString(file, """
                 pipeline: p
                 settings:
@@ -57,6 +59,12 @@ final class LakeFixture {
                   keep_backups: 2
                   duckdb: { memory_limit: 512MB, threads: 2, temp_directory: %1$s/tmp }
                 """.formatted(dir) + body);
+        return this;
+    }
+
+    /** Rewrites the pipeline's DuckDB memory limit. */
+    LakeFixture limitMemory(String limit) throws IOException {
+        Files.writeString(file, Files.readString(file).replace("memory_limit: 512MB", "memory_limit: " + limit));
         return this;
     }
 
@@ -113,7 +121,7 @@ final class LakeFixture {
     }
 
     Engine engine() {
-        return new Engine(env, Clock.systemDefaultZone(), Failpoints.fromEnvironment(env), StepExecutors.standard(),
+        return new Engine(env, Clock.systemDefaultZone(), Failpoints.fromEnvironment(env), executors,
                 p -> inspect ? new LakeInspector(p) : io.duckdag.plan.LakeProbe.NONE);
     }
 
