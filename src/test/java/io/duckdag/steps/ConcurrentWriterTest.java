@@ -58,7 +58,7 @@ class ConcurrentWriterTest {
         long n = nextId.get();
         assertThat(f.rows("SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM " + f.live("t")))
                 .containsExactly(n + "|" + n + "|0|" + (n - 1) + "|" + (n * (n - 1) / 2));
-        assertThat(f.files("lake/t").stream().filter(n -> n.contains("/part-")).count()).as("compacted files").isPositive();
+        assertThat(f.files("lake/t").stream().filter(name -> name.contains("/part-")).count()).as("compacted files").isPositive();
     }
 
     /** Writes one file of {@code rows} new ids into a partition, as a downloader would: a temporary name, then a rename. */
