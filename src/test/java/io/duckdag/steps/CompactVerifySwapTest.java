@@ -96,6 +96,23 @@ class CompactVerifySwapTest {
     }
 
     @Test
+    void a_compaction_that_failed_after_one_partition_keeps_that_partition_when_it_runs_again() throws Exception {
+        LakeFixture f = keyedLake();
+        f.env = Map.of("DUCKDAG_FAILPOINT", "compact:partition-done:t@fail");
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        List<String> staged = f.files("staging");
+        assertThat(staged).hasSize(1);
+
+        f.env = Map.of();
+        assertThat(f.resume().exitCode()).isEqualTo(ExitCode.OK);
+
+        assertThat(Files.readString(f.store().logFile(f.latest().runId(), "compact[t]")))
+                .contains("year=2023: already compacted by an earlier attempt, kept");
+        assertThat(f.files("lake/t")).anyMatch(n -> staged.get(0).endsWith(n));
+        assertThat(f.rows("SELECT count(*) FROM " + f.live("t"))).containsExactly("6");
+    }
+
+    @Test
     void schema_drift_is_read_by_name_widened_and_reported_and_a_partition_column_inside_files_yields_to_the_path() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [code] }\n" + STEPS);
         f.write("t/year=2024/old.parquet", "SELECT * FROM (VALUES ('B', 1), ('A', 2)) v(code, v)", 1000);
