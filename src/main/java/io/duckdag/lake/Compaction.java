@@ -1,10 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.DurableFiles;
 import io.duckdag.state.StateJson;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,23 +24,11 @@ public record Compaction(String runId, String table, boolean finished, List<Part
     }
 
     public static Optional<Compaction> load(Path runDir, String table) {
-        Path f = file(runDir, table);
-        if (!Files.exists(f)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(StateJson.MAPPER.readValue(f.toFile(), Compaction.class));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-        }
+        return StateJson.read(file(runDir, table), Compaction.class);
     }
 
     public void save(Path runDir) {
-        try {
-            DurableFiles.writeAtomically(file(runDir, table), StateJson.MAPPER.writeValueAsBytes(this));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        StateJson.write(file(runDir, table), this);
     }
 
     public Optional<PartitionCompaction> partition(String path) {

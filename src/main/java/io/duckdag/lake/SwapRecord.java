@@ -1,10 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.DurableFiles;
 import io.duckdag.state.StateJson;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,15 +32,7 @@ public record SwapRecord(String runId, String table, List<SwappedPartition> part
     }
 
     public static Optional<SwapRecord> load(Path runDir, String table) {
-        Path f = file(runDir, table);
-        if (!Files.exists(f)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(StateJson.MAPPER.readValue(f.toFile(), SwapRecord.class));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-        }
+        return StateJson.read(file(runDir, table), SwapRecord.class);
     }
 
     public Optional<SwappedPartition> partition(String path) {
@@ -65,14 +53,10 @@ public record SwapRecord(String runId, String table, List<SwappedPartition> part
     }
 
     public String json() {
-        try {
-            return StateJson.MAPPER.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateJson.text(this);
     }
 
     public void save(Path runDir) {
-        DurableFiles.writeAtomically(file(runDir, table), json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        StateJson.write(file(runDir, table), this);
     }
 }

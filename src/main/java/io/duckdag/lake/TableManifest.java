@@ -1,10 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.DurableFiles;
 import io.duckdag.state.StateJson;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -28,31 +24,15 @@ public record TableManifest(String table, Map<String, List<LakeFile>> partitions
     }
 
     public static TableManifest load(Path pipelineStateDir, String table) {
-        Path f = file(pipelineStateDir, table);
-        if (!Files.exists(f)) {
-            return new TableManifest(table, Map.of());
-        }
-        try {
-            return StateJson.MAPPER.readValue(f.toFile(), TableManifest.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-        }
+        return StateJson.read(file(pipelineStateDir, table), TableManifest.class).orElse(new TableManifest(table, Map.of()));
     }
 
     public void save(Path pipelineStateDir) {
-        try {
-            DurableFiles.writeAtomically(file(pipelineStateDir, table), StateJson.MAPPER.writeValueAsBytes(this));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        StateJson.write(file(pipelineStateDir, table), this);
     }
 
     public String json() {
-        try {
-            return StateJson.MAPPER.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return StateJson.text(this);
     }
 
     public boolean unchanged(String partition, List<LakeFile> listing) {

@@ -1,10 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.DurableFiles;
 import io.duckdag.state.StateJson;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -32,23 +28,11 @@ public record Verification(String runId, String table, List<VerifiedPartition> p
     }
 
     public static Optional<Verification> load(Path runDir, String table) {
-        Path f = file(runDir, table);
-        if (!Files.exists(f)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(StateJson.MAPPER.readValue(f.toFile(), Verification.class));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-        }
+        return StateJson.read(file(runDir, table), Verification.class);
     }
 
     public void save(Path runDir) {
-        try {
-            DurableFiles.writeAtomically(file(runDir, table), StateJson.MAPPER.writeValueAsBytes(this));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        StateJson.write(file(runDir, table), this);
     }
 
     public Optional<VerifiedPartition> partition(String path) {
