@@ -21,7 +21,15 @@ import java.util.stream.Stream;
  * if it exists again, is a new file that arrived later and is left alone.
  */
 public final class Journal {
-    public record Move(String from, String to) {
+    /**
+     * One rename. When {@code size} and {@code mtimeNanos} are given, the source is moved only if
+     * it still has them: a file that was replaced under the same name since the entry was written
+     * (a downloader re-writing it) is new data and is left where it is.
+     */
+    public record Move(String from, String to, Long size, Long mtimeNanos) {
+        public Move(String from, String to) {
+            this(from, to, null, null);
+        }
     }
 
     public record Write(String path, String content) {
@@ -105,7 +113,7 @@ public final class Journal {
             for (Move m : entry.moves()) {
                 Path from = Path.of(m.from());
                 Path to = Path.of(m.to());
-                if (!Files.exists(to) && Files.exists(from)) {
+                if (!Files.exists(to) && Files.exists(from) && unchanged(from, m)) {
                     DurableFiles.createDirectories(to.getParent());
                     Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
                 }
@@ -126,6 +134,15 @@ public final class Journal {
             throw new UncheckedIOException("a rename of '" + entry.description() + "' failed: " + e.getMessage()
                     + "; the journal keeps it and the next run finishes it", e);
         }
+    }
+
+    private static boolean unchanged(Path from, Move m) throws IOException {
+        if (m.size() == null || m.mtimeNanos() == null) {
+            return true;
+        }
+        var attributes = Files.readAttributes(from, java.nio.file.attribute.BasicFileAttributes.class);
+        return attributes.size() == m.size()
+                && attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) == m.mtimeNanos();
     }
 
     private void finish(Path file) {

@@ -105,7 +105,7 @@ public final class SwapStep implements StepExecutor {
                 for (int n = 1; Files.exists(target); n++) {
                     target = backupDir.resolve(f.name() + "." + n); // the same name was backed up before in this run
                 }
-                moves.add(new Journal.Move(liveDir.resolve(f.name()).toString(), target.toString()));
+                moves.add(new Journal.Move(liveDir.resolve(f.name()).toString(), target.toString(), f.size(), f.mtimeNanos()));
                 backups.add(new SwapRecord.Backup(f.name(), target.toString()));
             }
             TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), putLive);
