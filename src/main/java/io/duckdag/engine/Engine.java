@@ -52,8 +52,12 @@ public final class Engine {
         this.probes = probes;
     }
 
-    /** What a run of this request would do. Writes nothing. */
+    /** What a run of this request would do, with each lake step's data impact. Writes nothing. */
     public Plan plan(RunRequest request) {
+        return plan(request, probes);
+    }
+
+    private Plan plan(RunRequest request, Function<Pipeline, LakeProbe> probes) {
         PipelineLoader loader = new PipelineLoader(env);
         String today = LocalDate.now(clock).toString();
         Pipeline pipeline = withStateDir(loader.load(request.file(), request.params(), RunId.at(clock).value(), today), request);
@@ -83,12 +87,15 @@ public final class Engine {
 
     /** Runs the request under the pipeline's lock and returns how it ended. */
     public RunOutcome run(RunRequest request, RunListener listener, Cancellation interrupt) {
-        Plan first = plan(request);
+        // Only the pipeline's name and the run id are needed before the lock: no look at the lake.
+        Plan first = plan(request, p -> LakeProbe.NONE);
         Pipeline pipeline = first.pipeline();
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), first.runId(), clock.instant())) {
             new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
-            Plan plan = plan(request);
+            // Under the lock the state is final: plan again, checking checkpoints against the lake,
+            // without the impact lines that only a printed plan needs.
+            Plan plan = plan(request, p -> withoutImpact(probes.apply(p)));
             checkReviewed(request, plan);
             RecordedRun run = new RecordedRun(store, startRecord(plan));
             failpoints.hit("run-recorded");
@@ -105,6 +112,20 @@ public final class Engine {
                 default -> ExitCode.STEP_FAILED;
             });
         }
+    }
+
+    private static LakeProbe withoutImpact(LakeProbe probe) {
+        return new LakeProbe() {
+            @Override
+            public Optional<String> inputFingerprint(io.duckdag.pipeline.ExpandedStep step, String runId) {
+                return probe.inputFingerprint(step, runId);
+            }
+
+            @Override
+            public Optional<String> staleCheckpoint(io.duckdag.pipeline.ExpandedStep step, StepRecord record, String runId) {
+                return probe.staleCheckpoint(step, record, runId);
+            }
+        };
     }
 
     /** After a success: this run's staging is no longer needed, and backups beyond keep_backups go. */

@@ -40,6 +40,8 @@ public final class LakeInspector implements LakeProbe {
     private final Pipeline pipeline;
     private final LakeLayout layout;
     private final RunStore store;
+    /** One listing per table and probe: a plan asks about each table for compact, verify and swap. */
+    private final Map<String, Changes> listed = new java.util.HashMap<>();
 
     public LakeInspector(Pipeline pipeline) {
         this.pipeline = pipeline;
@@ -170,6 +172,10 @@ public final class LakeInspector implements LakeProbe {
     }
 
     private Changes changes(String tableName, boolean full) {
+        return listed.computeIfAbsent(tableName + (full ? "/full" : ""), k -> list(tableName, full));
+    }
+
+    private Changes list(String tableName, boolean full) {
         TableSpec t = table(tableName);
         TableManifest manifest = TableManifest.load(store.root(), tableName);
         Map<Partition, List<LakeFile>> rewrite = new LinkedHashMap<>();
