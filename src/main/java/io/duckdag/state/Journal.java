@@ -60,6 +60,7 @@ public final class Journal {
 
     /** Finishes every entry left by a process that died; returns their descriptions. */
     public List<String> recover() {
+        removeTornEntries();
         List<String> done = new ArrayList<>();
         for (Path file : pending()) {
             Entry entry = read(file);
@@ -73,6 +74,24 @@ public final class Journal {
     /** Descriptions of entries a dead process left unfinished, without touching anything. */
     public List<String> pendingDescriptions() {
         return pending().stream().map(f -> read(f).description()).toList();
+    }
+
+    /**
+     * An entry whose temporary file was never renamed into place was being written when its
+     * process died: none of its renames had started (they start only once the entry is durable),
+     * so it is dropped.
+     */
+    private void removeTornEntries() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private List<Path> pending() {

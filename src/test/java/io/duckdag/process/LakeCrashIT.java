@@ -49,6 +49,7 @@ class LakeCrashIT {
             """;
 
     static Map<String, String> reference;
+    static String downloadedIncome;
 
     @BeforeAll
     static void runOnceWithoutKilling(@TempDir Path cwd) throws Exception {
@@ -57,6 +58,28 @@ class LakeCrashIT {
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         reference = views(cwd);
         assertThat(reference).hasSize(2);
+        Path raw = cwd.resolve("raw");
+        Files.createDirectories(raw);
+        Files.writeString(raw.resolve("crash.yaml"), PIPELINE);
+        Duckdag.Result download = Duckdag.run(raw, "run", "crash.yaml", "--only", "download");
+        assertThat(download.code()).as(download.out() + download.err()).isZero();
+        downloadedIncome = liveRows(raw, "income");
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_rollback_killed_half_way_is_finished_by_the_next_command_and_puts_back_exactly_what_was_downloaded(@TempDir Path cwd)
+            throws Exception {
+        Files.writeString(cwd.resolve("crash.yaml"), PIPELINE);
+        assertThat(Duckdag.run(cwd, "run", "crash.yaml").code()).isZero();
+        assertThat(liveRows(cwd, "income")).isNotEqualTo(downloadedIncome);
+
+        Duckdag.Result killed = Duckdag.run(cwd, Map.of("DUCKDAG_FAILPOINT", "rollback:income:moved-1"), "rollback", "crash.yaml", "--table", "income");
+        assertThat(killed.code()).as(killed.out() + killed.err()).isEqualTo(137);
+        Duckdag.Result again = Duckdag.run(cwd, "rollback", "crash.yaml", "--table", "income");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).startsWith("finished an interrupted rollback of partition ");
+        assertThat(liveRows(cwd, "income")).isEqualTo(downloadedIncome);
     }
 
     static Stream<List<String>> kills() {
@@ -97,6 +120,16 @@ class LakeCrashIT {
         assertThat(views(cwd)).isEqualTo(reference);
         try (Stream<Path> journal = Files.list(cwd.resolve("state/crash/journal"))) {
             assertThat(journal).isEmpty();
+        }
+    }
+
+    /** Row count and hash sum of a table's live files, read as the views read them. */
+    static String liveRows(Path cwd, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+             ResultSet rs = c.createStatement().executeQuery("SELECT count(*), sum(hash(*COLUMNS(*))::HUGEINT) FROM read_parquet('"
+                     + cwd.resolve("data/parquet").resolve(table) + "/**/*.parquet', hive_partitioning = true, union_by_name = true)")) {
+            rs.next();
+            return rs.getString(1) + "/" + rs.getString(2);
         }
     }
 

@@ -135,22 +135,8 @@ class DownloadSyncSpillTest {
 
     @Test
     void a_partition_several_times_larger_than_the_memory_limit_compacts_by_spilling() throws Exception {
-        LakeFixture f = new LakeFixture(dir).pipeline("""
-                tables:
-                  big: { partition_by: [year], sort_by: [k], key: [k] }
-                steps:
-                  - id: compact
-                    type: compact
-                    foreach: tables
-                  - id: verify
-                    type: verify
-                    foreach: tables
-                    depends_on: [compact]
-                  - id: swap
-                    type: swap
-                    foreach: tables
-                    depends_on: [verify]
-                """).limitMemory("256MB");
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  big: { partition_by: [year], sort_by: [k], key: [k] }\n"
+                + CompactVerifySwapTest.STEPS).limitMemory("256MB");
         for (int i = 0; i < 4; i++) {
             f.write("big/year=2024/f" + i + ".parquet", "SELECT (hash(i, " + i + ") % 3000000)::BIGINT AS k, repeat(md5((i * 7 + " + i
                     + ")::VARCHAR), 4) AS s, i AS n FROM range(" + (i * 1_450_000) + ", " + ((i + 1) * 1_450_000) + ") r(i)", 1000 + i);
