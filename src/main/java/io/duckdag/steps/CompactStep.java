@@ -37,6 +37,10 @@ public final class CompactStep implements StepExecutor {
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
         Path live = layout.liveTable(table.name());
+        requireLake(layout);
+        if (!Files.isDirectory(live)) {
+            ctx.log().println("table " + table.name() + " has no folder in the lake yet (" + live + "): nothing to compact");
+        }
         Path staged = layout.stagedTable(ctx.runId(), table.name());
         TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name());
         Map<Partition, List<LakeFile>> partitions = LakeScanner.scan(live, table);
@@ -83,6 +87,14 @@ public final class CompactStep implements StepExecutor {
         record = new Compaction(ctx.runId(), table.name(), true, record.partitions(), unchanged);
         record.save(ctx.runDir());
         return StepResult.of(metrics(record));
+    }
+
+    /** A lake folder that does not exist is a wrong path far more often than an empty lake. */
+    static void requireLake(LakeLayout layout) {
+        if (!Files.isDirectory(layout.lake())) {
+            throw new StepFailedException("the lake folder " + layout.lake().toAbsolutePath() + " does not exist; check settings.lake "
+                    + "(relative paths start from the current directory)");
+        }
     }
 
     /** The staged files an earlier attempt recorded are all there, with their sizes. */

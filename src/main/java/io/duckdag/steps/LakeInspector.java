@@ -62,6 +62,11 @@ public final class LakeInspector implements LakeProbe {
     @Override
     public List<String> impact(ExpandedStep step, String runId) {
         StepConfig config = step.config();
+        boolean lakeStep = config instanceof StepConfig.Compact || config instanceof StepConfig.Verify
+                || config instanceof StepConfig.Swap || config instanceof StepConfig.SyncMetadata;
+        if (lakeStep && !Files.isDirectory(layout.lake())) {
+            return List.of("the lake folder " + layout.lake() + " does not exist (yet)");
+        }
         if (config instanceof StepConfig.Compact c) {
             Changes ch = changes(c.table(), c.full());
             if (ch.rewrite.isEmpty()) {

@@ -241,6 +241,18 @@ class CompactVerifySwapTest {
     }
 
     @Test
+    void a_lake_folder_that_does_not_exist_fails_compaction_naming_the_setting() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline(KEYED);
+
+        RunOutcome r = f.run();
+
+        assertThat(r.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(r.record().step("compact[t]").orElseThrow().error()).isEqualTo("the lake folder " + f.lake
+                + " does not exist; check settings.lake (relative paths start from the current directory)");
+        assertThat(f.plan(false).step("compact[t]").description().impact()).containsExactly("the lake folder " + f.lake + " does not exist (yet)");
+    }
+
+    @Test
     void a_column_named_in_sort_by_that_no_file_has_fails_compaction_with_the_columns_it_found() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [ts_code] }\n" + STEPS);
         f.write("t/year=2024/a.parquet", "SELECT 'a' AS code, 1 AS v", 1000);
