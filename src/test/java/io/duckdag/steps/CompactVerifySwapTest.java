@@ -241,6 +241,21 @@ class CompactVerifySwapTest {
     }
 
     @Test
+    void a_corrupt_parquet_file_fails_compaction_naming_it_and_the_lake_stays_as_it_was() throws Exception {
+        LakeFixture f = keyedLake();
+        Path broken = f.lake.resolve("t/year=2024/broken.parquet");
+        Files.writeString(broken, "half a file");
+        List<String> before = f.files("lake");
+
+        RunOutcome r = f.run();
+
+        assertThat(r.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(r.record().step("compact[t]").orElseThrow().error())
+                .startsWith("DuckDB could not compact partition year=2024 of t: ").contains(broken.toString());
+        assertThat(f.files("lake")).isEqualTo(before);
+    }
+
+    @Test
     void a_lake_folder_that_does_not_exist_fails_compaction_naming_the_setting() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline(KEYED);
 
