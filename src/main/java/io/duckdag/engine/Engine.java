@@ -130,12 +130,13 @@ public final class Engine {
 
     /** After a success: this run's staging is no longer needed, and backups beyond keep_backups go. */
     private static void cleanUp(Pipeline pipeline, RunStore store, RunListener listener) {
-        var settings = pipeline.settings();
-        for (var p : Housekeeping.pruneStaging(settings.staging(), id -> store.load(id).map(RunRecord::finished).orElse(false))) {
+        var layout = io.duckdag.lake.LakeLayout.of(pipeline);
+        for (var p : Housekeeping.pruneStaging(layout.staging(), id -> store.load(id).map(RunRecord::finished).orElse(false))) {
             listener.cleanedUp("staging " + p);
         }
-        for (var p : Housekeeping.pruneBackups(settings.backups(), settings.keepBackups())) {
-            listener.cleanedUp("backup " + p + " (keep_backups: " + settings.keepBackups() + ")");
+        int keep = pipeline.settings().keepBackups();
+        for (var p : Housekeeping.pruneBackups(layout.backups(), keep)) {
+            listener.cleanedUp("backup " + p + " (keep_backups: " + keep + ")");
         }
     }
 

@@ -52,7 +52,7 @@ public final class Maintenance {
             Journal journal = new Journal(store.root(), failpoints);
             journal.recover().forEach(d -> progress.accept("finished an interrupted " + d));
             SwapRecord swap = findSwap(store, table, runId);
-            LakeLayout layout = LakeLayout.of(pipeline.settings());
+            LakeLayout layout = LakeLayout.of(pipeline);
             Path live = layout.liveTable(table);
             List<String> done = new ArrayList<>();
             for (SwapRecord.SwappedPartition p : swap.partitions()) {
@@ -80,18 +80,23 @@ public final class Maintenance {
                 Path aside = layout.backupTable(swap.runId(), table).resolve("rolled-back").resolve(p.partition());
                 List<Journal.Move> moves = new ArrayList<>();
                 for (LakeFile f : p.live()) {
-                    moves.add(new Journal.Move(dir.resolve(f.name()).toString(), aside.resolve(f.name()).toString()));
+                    moves.add(Journal.Move.required(dir.resolve(f.name()), aside.resolve(f.name())));
                 }
                 for (SwapRecord.Backup b : p.backedUp()) {
-                    moves.add(new Journal.Move(b.path(), dir.resolve(b.name()).toString()));
+                    moves.add(Journal.Move.required(Path.of(b.path()), dir.resolve(b.name())));
                 }
                 TableManifest manifest = TableManifest.load(store.root(), table).with(p.partition(), null);
                 SwapRecord rest = SwapRecord.load(store.runDir(swap.runId()), table).orElse(swap).without(p.partition());
-                journal.apply(new Journal.Entry("rollback of partition " + p.partition() + " of " + table + " (run " + swap.runId() + ")",
-                        moves, List.of(
-                        new Journal.Write(TableManifest.file(store.root(), table).toString(), manifest.json()),
-                        new Journal.Write(SwapRecord.file(store.runDir(swap.runId()), table).toString(), rest.json()))),
-                        "rollback:" + table);
+                try {
+                    journal.apply(new Journal.Entry("rollback of partition " + p.partition() + " of " + table + " (run " + swap.runId() + ")",
+                            moves, List.of(
+                            Journal.Write.of(TableManifest.file(store.root(), table), manifest.json()),
+                            Journal.Write.of(SwapRecord.file(store.runDir(swap.runId()), table), rest.json()))),
+                            "rollback:" + table);
+                } catch (Journal.AbortedException undone) {
+                    throw new DuckdagException(ExitCode.STEP_FAILED, "rollback of partition " + p.partition() + " of " + table
+                            + " stopped: " + undone.getMessage() + "; that partition was left as it was");
+                }
                 String line = p.partition() + ": " + p.backedUp().size() + " files put back, " + p.live().size()
                         + " compacted files moved to " + aside;
                 progress.accept(line);
@@ -125,11 +130,14 @@ public final class Maintenance {
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), "gc", clock.instant())) {
             new Journal(store.root(), failpoints).recover().forEach(d -> progress.accept("finished an interrupted " + d));
             List<String> removed = new ArrayList<>();
-            for (Path p : Housekeeping.pruneStaging(pipeline.settings().staging(),
-                    id -> store.load(id).map(r -> r.status() == RunStatus.SUCCEEDED).orElse(true))) {
+            LakeLayout layout = LakeLayout.of(pipeline);
+            // Only staging of runs known to have succeeded: an unknown folder may be another
+            // tool's, and a failed or killed run may still be resumed (and swapped) from it.
+            for (Path p : Housekeeping.pruneStaging(layout.staging(),
+                    id -> store.load(id).map(r -> r.status() == RunStatus.SUCCEEDED).orElse(false))) {
                 removed.add("staging " + p);
             }
-            for (Path p : Housekeeping.pruneBackups(pipeline.settings().backups(), pipeline.settings().keepBackups())) {
+            for (Path p : Housekeeping.pruneBackups(layout.backups(), pipeline.settings().keepBackups())) {
                 removed.add("backup " + p);
             }
             removed.forEach(r -> progress.accept("removed " + r));

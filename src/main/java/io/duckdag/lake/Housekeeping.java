@@ -18,9 +18,13 @@ public final class Housekeeping {
     private Housekeeping() {
     }
 
-    /** Deletes backup folders of all but the newest {@code keep} runs; returns what it removed. */
+    /**
+     * Deletes backup folders of all but the {@code keep} most recently written ones (by folder
+     * time, so an old run resumed today keeps its fresh backups); returns what it removed.
+     */
     public static List<Path> pruneBackups(Path backups, int keep) {
-        List<Path> runs = runFolders(backups);
+        List<Path> runs = new ArrayList<>(runFolders(backups));
+        runs.sort(java.util.Comparator.comparing((Path p) -> modified(p)).thenComparing(Path::toString));
         List<Path> removed = new ArrayList<>();
         for (int i = 0; i < runs.size() - keep; i++) {
             delete(runs.get(i));
@@ -39,6 +43,14 @@ public final class Housekeeping {
             }
         }
         return removed;
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return java.nio.file.attribute.FileTime.fromMillis(0);
+        }
     }
 
     /** Folders named by a run id, oldest first. */

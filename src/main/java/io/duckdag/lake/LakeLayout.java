@@ -1,18 +1,22 @@
 package io.duckdag.lake;
 
 import io.duckdag.pipeline.Identifiers;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.Settings;
 import java.nio.file.Path;
 
 /**
  * Where each table lives: live under {@code <lake>/<table>}, staged under
- * {@code <staging>/<run>/<table>}, backed up under {@code <backups>/<run>/<table>}.
- * Backups and staging are outside the lake, so no reader or view ever sees them as tables.
+ * {@code <staging>/<pipeline>/<run>/<table>}, backed up under {@code <backups>/<pipeline>/<run>/<table>}.
+ * Backups and staging are outside the lake, so no reader or view ever sees them as tables, and
+ * each pipeline has its own, so that one pipeline's gc or retention never touches another's.
  */
 public record LakeLayout(Path lake, Path staging, Path backups, Path metadataDb) {
 
-    public static LakeLayout of(Settings settings) {
-        return new LakeLayout(settings.lake(), settings.staging(), settings.backups(), settings.metadataDb());
+    public static LakeLayout of(Pipeline pipeline) {
+        Settings s = pipeline.settings();
+        return new LakeLayout(s.lake(), s.staging().resolve(checked(pipeline.name())), s.backups().resolve(checked(pipeline.name())),
+                s.metadataDb());
     }
 
     public Path liveTable(String table) {

@@ -128,7 +128,7 @@ public final class PipelineLoader {
                     dm.get("threads").map(n -> Nodes.integer(n, "threads", 1)).orElse(duckdb.threads()),
                     path(dm, "temp_directory", scope).orElse(duckdb.tempDirectory()));
         }
-        return new Settings(
+        Settings settings = new Settings(
                 path(m, "lake", scope).orElse(d.lake()),
                 path(m, "staging", scope).orElse(d.staging()),
                 path(m, "backups", scope).orElse(d.backups()),
@@ -137,6 +137,35 @@ public final class PipelineLoader {
                 m.get("max_parallel").map(n -> Nodes.integer(n, "max_parallel", 1)).orElse(d.maxParallel()),
                 m.get("keep_backups").map(n -> Nodes.integer(n, "keep_backups", 0)).orElse(d.keepBackups()),
                 duckdb);
+        checkFolders(settings, m);
+        return settings;
+    }
+
+    /**
+     * The lake, staging and backups must be three separate folders, none inside another: a
+     * backup inside the lake would be read as a table, and staging inside it would be read as data.
+     * Paths that DuckDB reads must not hold glob characters.
+     */
+    private static void checkFolders(Settings s, Node.Mapping m) {
+        Map<String, Path> folders = new LinkedHashMap<>();
+        folders.put("lake", s.lake());
+        folders.put("staging", s.staging());
+        folders.put("backups", s.backups());
+        for (Map.Entry<String, Path> a : folders.entrySet()) {
+            Location at = m.entry(a.getKey()).map(Node.Entry::keyLocation).orElse(m.location());
+            if (!a.getKey().equals("backups") && a.getValue().toString().matches(".*[*?\\[\\]{}].*")) {
+                throw new PipelineException(at, a.getKey() + " '" + a.getValue() + "' holds a character DuckDB reads as a glob pattern "
+                        + "(* ? [ ] { }); use a folder without them");
+            }
+            for (Map.Entry<String, Path> b : folders.entrySet()) {
+                Path x = a.getValue().toAbsolutePath().normalize();
+                Path y = b.getValue().toAbsolutePath().normalize();
+                if (!a.getKey().equals(b.getKey()) && x.startsWith(y)) {
+                    throw new PipelineException(at, a.getKey() + " (" + a.getValue() + ") " + (x.equals(y) ? "is the same folder as " : "is inside ")
+                            + b.getKey() + " (" + b.getValue() + "); the lake, staging and backups must be separate folders");
+                }
+            }
+        }
     }
 
     private static Optional<Path> path(Node.Mapping m, String key, Scope scope) {

@@ -17,7 +17,7 @@ final class StepDescriber {
 
     StepDescriber(Pipeline pipeline, String runId) {
         this.pipeline = pipeline;
-        this.layout = LakeLayout.of(pipeline.settings());
+        this.layout = LakeLayout.of(pipeline);
         this.runId = runId;
     }
 

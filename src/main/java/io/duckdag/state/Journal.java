@@ -6,39 +6,65 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * Crash-safe groups of renames. An entry (the renames, then the state files to write once they
- * are done) is written durably before the first rename; it is always rolled forward, by the
- * process that wrote it or, if that process died, by the next one to take the pipeline's lock.
- * Applying an entry twice does no harm: a rename whose target exists is done, and its source,
- * if it exists again, is a new file that arrived later and is left alone.
+ * are done) is written durably before the first rename; it is rolled forward by the process
+ * that wrote it or, if that process died, by the next one to take the pipeline's lock.
+ *
+ * <p>Each rename is a hard link then an unlink, so it never replaces a file that appeared at
+ * the target meanwhile; a crash between the two leaves both names on one file, which the next
+ * pass finishes. A rename whose target exists is done; its source, if it exists again, is a new
+ * file and is left alone. When an entry cannot be finished as written (a required source is
+ * gone, or a file was re-written since it was recorded), it is undone instead: every rename is
+ * reversed, nothing is written, and {@link AbortedException} says why.
  */
 public final class Journal {
     /**
-     * One rename. When {@code size} and {@code mtimeNanos} are given, the source is moved only if
-     * it still has them: a file that was replaced under the same name since the entry was written
-     * (a downloader re-writing it) is new data and is left where it is.
+     * One rename. {@code required}: the source must exist unless the rename is done (staged
+     * files going live). When {@code size} and {@code mtimeNanos} are given, the source must
+     * still have them: a file re-written under the same name since is new data.
      */
-    public record Move(String from, String to, Long size, Long mtimeNanos) {
-        public Move(String from, String to) {
-            this(from, to, null, null);
+    public record Move(String from, String to, Long size, Long mtimeNanos, boolean required) {
+        public static Move required(Path from, Path to) {
+            return new Move(abs(from), abs(to), null, null, true);
+        }
+
+        public static Move guarded(Path from, Path to, long size, long mtimeNanos) {
+            return new Move(abs(from), abs(to), size, mtimeNanos, false);
+        }
+
+        private static String abs(Path p) {
+            return p.toAbsolutePath().normalize().toString();
         }
     }
 
     public record Write(String path, String content) {
+        public static Write of(Path path, String content) {
+            return new Write(path.toAbsolutePath().normalize().toString(), content);
+        }
     }
 
     public record Entry(String description, List<Move> moves, List<Write> writes) {
         public Entry {
             moves = List.copyOf(moves);
             writes = List.copyOf(writes);
+        }
+    }
+
+    /** An entry that could not be finished as written and was undone: nothing it would change changed. */
+    public static final class AbortedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        AbortedException(String message) {
+            super(message);
         }
     }
 
@@ -50,23 +76,32 @@ public final class Journal {
         this.failpoints = failpoints;
     }
 
-    /** Records the entry durably, then carries it out. {@code point} names its failpoints. */
+    /** Records the entry durably, then carries it out; throws {@link AbortedException} if it was undone instead. */
     public void apply(Entry entry, String point) {
         Path file = record(entry);
         failpoints.hit(point + ":journaled");
-        carryOut(entry, point);
+        try {
+            carryOut(entry, point);
+        } catch (AbortedException undone) {
+            finish(file);
+            throw undone;
+        }
         finish(file);
     }
 
-    /** Finishes every entry left by a process that died; returns their descriptions. */
+    /** Finishes every entry left by a process that died; returns what was done or undone. */
     public List<String> recover() {
         removeTornEntries();
         List<String> done = new ArrayList<>();
         for (Path file : pending()) {
             Entry entry = read(file);
-            carryOut(entry, "recover");
+            try {
+                carryOut(entry, "recover");
+                done.add(entry.description());
+            } catch (AbortedException e) {
+                done.add(entry.description() + ", undone: " + e.getMessage());
+            }
             finish(file);
-            done.add(entry.description());
         }
         return done;
     }
@@ -74,6 +109,114 @@ public final class Journal {
     /** Descriptions of entries a dead process left unfinished, without touching anything. */
     public List<String> pendingDescriptions() {
         return pending().stream().map(f -> read(f).description()).toList();
+    }
+
+    /**
+     * Does the entry, or undoes it and throws {@link AbortedException}; an I/O error that even
+     * the undo cannot get past throws {@link UncheckedIOException} and leaves the entry pending.
+     */
+    private void carryOut(Entry entry, String point) {
+        Set<Path> touched = new LinkedHashSet<>();
+        int n = 0;
+        try {
+            for (Move m : entry.moves()) {
+                Path from = Path.of(m.from());
+                Path to = Path.of(m.to());
+                touched.add(from.getParent());
+                touched.add(to.getParent());
+                if (Files.exists(to)) {
+                    if (Files.exists(from) && Files.isSameFile(from, to)) {
+                        Files.delete(from); // a rename interrupted between link and unlink
+                    }
+                } else if (!Files.exists(from)) {
+                    if (m.required()) {
+                        throw undo(entry, from + " is gone, so the files it replaces must stay");
+                    }
+                } else {
+                    if (!matches(from, m)) {
+                        throw undo(entry, from.getFileName() + " was re-written since it was recorded, so it is new data that must stay live");
+                    }
+                    rename(from, to);
+                    if (!matches(to, m)) {
+                        throw undo(entry, from.getFileName() + " was re-written while it was being moved, so it is new data that must stay live");
+                    }
+                }
+                failpoints.hit(point + ":moved-" + (++n));
+            }
+            forceAll(touched);
+            failpoints.hit(point + ":moves-durable");
+            for (Write w : entry.writes()) {
+                DurableFiles.writeAtomically(Path.of(w.path()), w.content().getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            AbortedException undone;
+            try {
+                undone = undo(entry, "a rename failed (" + e.getMessage() + ")");
+            } catch (UncheckedIOException undoFailed) {
+                throw new UncheckedIOException("'" + entry.description() + "' failed half way and could not be undone ("
+                        + e.getMessage() + "); the journal keeps it and the next run finishes it", e);
+            }
+            throw undone;
+        }
+    }
+
+    /** Reverses every rename of the entry that was made, newest first, and returns the exception to throw. */
+    private AbortedException undo(Entry entry, String reason) {
+        try {
+            List<Move> moves = new ArrayList<>(entry.moves());
+            java.util.Collections.reverse(moves);
+            Set<Path> touched = new LinkedHashSet<>();
+            for (Move m : moves) {
+                Path from = Path.of(m.from());
+                Path to = Path.of(m.to());
+                if (!Files.exists(to) || (Files.exists(from) && Files.isSameFile(from, to))) {
+                    if (Files.exists(to)) {
+                        Files.delete(to);
+                    }
+                    continue;
+                }
+                Path back = from;
+                for (int i = 1; Files.exists(back); i++) {
+                    back = from.resolveSibling(restoredName(from.getFileName().toString(), i)); // a new file took the name
+                }
+                rename(to, back);
+                touched.add(from.getParent());
+                touched.add(to.getParent());
+            }
+            forceAll(touched);
+            return new AbortedException(reason);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code a.parquet} -> {@code a.restored-1.parquet}: still read as Parquet, never a clash. */
+    static String restoredName(String name, int i) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) + ".restored-" + i + name.substring(dot) : name + ".restored-" + i;
+    }
+
+    /** A rename that never replaces: link, then unlink. */
+    private static void rename(Path from, Path to) throws IOException {
+        DurableFiles.createDirectories(to.getParent());
+        Files.createLink(to, from);
+        Files.delete(from);
+    }
+
+    private static boolean matches(Path file, Move m) throws IOException {
+        if (m.size() == null || m.mtimeNanos() == null) {
+            return true;
+        }
+        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+        return a.size() == m.size() && a.lastModifiedTime().to(TimeUnit.NANOSECONDS) == m.mtimeNanos();
+    }
+
+    private static void forceAll(Set<Path> dirs) throws IOException {
+        for (Path d : dirs) {
+            if (d != null && Files.isDirectory(d)) {
+                DurableFiles.forceDirectory(d);
+            }
+        }
     }
 
     /**
@@ -123,45 +266,6 @@ public final class Journal {
             throw new UncheckedIOException("the journal entry " + file + " cannot be read (" + e.getMessage()
                     + "); it is the record of an interrupted swap: keep it, and report this", e);
         }
-    }
-
-    private void carryOut(Entry entry, String point) {
-        try {
-            Set<Path> touched = new LinkedHashSet<>();
-            int n = 0;
-            for (Move m : entry.moves()) {
-                Path from = Path.of(m.from());
-                Path to = Path.of(m.to());
-                if (!Files.exists(to) && Files.exists(from) && unchanged(from, m)) {
-                    DurableFiles.createDirectories(to.getParent());
-                    Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-                }
-                touched.add(from.toAbsolutePath().getParent());
-                touched.add(to.toAbsolutePath().getParent());
-                failpoints.hit(point + ":moved-" + (++n));
-            }
-            for (Path d : touched) {
-                if (Files.isDirectory(d)) {
-                    DurableFiles.forceDirectory(d);
-                }
-            }
-            failpoints.hit(point + ":moves-durable");
-            for (Write w : entry.writes()) {
-                DurableFiles.writeAtomically(Path.of(w.path()), w.content().getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("a rename of '" + entry.description() + "' failed: " + e.getMessage()
-                    + "; the journal keeps it and the next run finishes it", e);
-        }
-    }
-
-    private static boolean unchanged(Path from, Move m) throws IOException {
-        if (m.size() == null || m.mtimeNanos() == null) {
-            return true;
-        }
-        var attributes = Files.readAttributes(from, java.nio.file.attribute.BasicFileAttributes.class);
-        return attributes.size() == m.size()
-                && attributes.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) == m.mtimeNanos();
     }
 
     private void finish(Path file) {

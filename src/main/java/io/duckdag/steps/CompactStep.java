@@ -35,7 +35,7 @@ public final class CompactStep implements StepExecutor {
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.Compact config = (StepConfig.Compact) ctx.step().config();
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
-        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Path live = layout.liveTable(table.name());
         requireLake(layout);
         if (!Files.isDirectory(live)) {
@@ -61,7 +61,8 @@ public final class CompactStep implements StepExecutor {
                     unchanged.add(p.path());
                     continue;
                 }
-                Optional<PartitionCompaction> done = earlier.flatMap(c -> c.partition(p.path())).filter(d -> intact(staged, d));
+                Optional<PartitionCompaction> done = earlier.flatMap(c -> c.partition(p.path()))
+                        .filter(d -> intact(staged, d) && e.getValue().containsAll(d.inputs()));
                 PartitionCompaction result;
                 if (done.isPresent()) {
                     result = done.get();

@@ -38,7 +38,7 @@ public final class DemoDownloadStep implements StepExecutor {
     @Override
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.DemoDownload config = (StepConfig.DemoDownload) ctx.step().config();
-        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        LakeLayout layout = LakeLayout.of(ctx.pipeline());
         LocalDate date = LocalDate.parse(config.date());
         int written = 0;
         int skipped = 0;

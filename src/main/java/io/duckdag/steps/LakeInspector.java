@@ -45,7 +45,7 @@ public final class LakeInspector implements LakeProbe {
 
     public LakeInspector(Pipeline pipeline) {
         this.pipeline = pipeline;
-        this.layout = LakeLayout.of(pipeline.settings());
+        this.layout = LakeLayout.of(pipeline);
         this.store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
     }
 
@@ -116,8 +116,9 @@ public final class LakeInspector implements LakeProbe {
             if (compaction.isEmpty()) {
                 return Optional.of("its compaction record of run " + runId + " is missing");
             }
-            return missingOutputs(c.table(), runDir, compaction.get().partitions().stream()
+            Optional<String> missing = missingOutputs(c.table(), runDir, compaction.get().partitions().stream()
                     .map(p -> Map.entry(p.partition(), p.outputs())).toList());
+            return missing.isPresent() ? missing : changedInputs(c.table(), runDir, compaction.get());
         }
         if (config instanceof StepConfig.Verify v) {
             Optional<Verification> verification = Verification.load(runDir, v.table());
@@ -139,6 +140,23 @@ public final class LakeInspector implements LakeProbe {
                     if (!sameSize(dir.resolve(f.name()), f.size())) {
                         return Optional.of("live partition " + p.partition() + " of " + s.table() + " no longer holds " + f.name());
                     }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** An input of a partition not yet swapped that is no longer live as compaction read it. */
+    private Optional<String> changedInputs(String table, Path runDir, Compaction compaction) {
+        Optional<SwapRecord> swap = SwapRecord.load(runDir, table);
+        for (PartitionCompaction p : compaction.partitions()) {
+            if (swap.flatMap(s -> s.partition(p.partition())).isPresent()) {
+                continue;
+            }
+            List<LakeFile> now = LakeScanner.files(p.asPartition().dirIn(layout.liveTable(table)));
+            for (LakeFile input : p.inputs()) {
+                if (!now.contains(input)) {
+                    return Optional.of("input " + input.name() + " of partition " + p.partition() + " was removed or re-written since compaction read it");
                 }
             }
         }

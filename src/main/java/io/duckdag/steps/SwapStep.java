@@ -37,7 +37,7 @@ public final class SwapStep implements StepExecutor {
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.Swap config = (StepConfig.Swap) ctx.step().config();
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
-        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Compaction compaction = Compaction.load(ctx.runDir(), table.name()).filter(Compaction::finished)
                 .orElseThrow(() -> new StepFailedException("table " + table.name() + " has no finished compaction in run "
                         + ctx.runId() + "; run its compact and verify steps first"));
@@ -62,8 +62,17 @@ public final class SwapStep implements StepExecutor {
             Verification.VerifiedPartition v = verification.partition(c.partition()).orElseThrow(() ->
                     new StepFailedException(label + " was compacted but not verified; run verify again"));
             List<String> verifiedNames = v.outputs().stream().map(StagedFile::name).toList();
-            if (record.partition(c.partition()).map(r -> r.live().stream().map(LakeFile::name).toList().equals(verifiedNames)).orElse(false)) {
-                continue; // this very output was put live by an earlier attempt
+            Optional<SwapRecord.SwappedPartition> earlier = record.partition(c.partition())
+                    .filter(r -> r.live().stream().map(LakeFile::name).toList().equals(verifiedNames));
+            if (earlier.isPresent()) {
+                // This very output was put live by an earlier attempt; trust that only if it is there.
+                for (LakeFile f : earlier.get().live()) {
+                    if (!Files.isRegularFile(c.asPartition().dirIn(live).resolve(f.name()))) {
+                        throw new StepFailedException(label + ": " + f.name() + ", which this run put live, is gone from "
+                                + c.asPartition().dirIn(live) + "; restore it from " + staged + " or the backup before going on");
+                    }
+                }
+                continue;
             }
             Path liveDir = c.asPartition().dirIn(live);
             Path stagedDir = c.asPartition().dirIn(staged);
@@ -95,7 +104,7 @@ public final class SwapStep implements StepExecutor {
                         throw new StepFailedException(label + ": a file named " + f.name() + " is already live; refusing to replace it. "
                                 + "Nothing was swapped");
                     }
-                    moves.add(new Journal.Move(stagedDir.resolve(f.name()).toString(), liveDir.resolve(f.name()).toString()));
+                    moves.add(Journal.Move.required(stagedDir.resolve(f.name()), liveDir.resolve(f.name())));
                     putLive.add(f);
                 }
             }
@@ -105,16 +114,21 @@ public final class SwapStep implements StepExecutor {
                 for (int n = 1; Files.exists(target); n++) {
                     target = backupDir.resolve(f.name() + "." + n); // the same name was backed up before in this run
                 }
-                moves.add(new Journal.Move(liveDir.resolve(f.name()).toString(), target.toString(), f.size(), f.mtimeNanos()));
-                backups.add(new SwapRecord.Backup(f.name(), target.toString()));
+                moves.add(Journal.Move.guarded(liveDir.resolve(f.name()), target, f.size(), f.mtimeNanos()));
+                backups.add(new SwapRecord.Backup(f.name(), target.toAbsolutePath().normalize().toString()));
             }
             TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), putLive);
             SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive, backups));
             DurableFiles.createDirectories(backupDir);
-            journal.apply(new Journal.Entry("swap " + label + " (run " + ctx.runId() + ")", moves, List.of(
-                    new Journal.Write(TableManifest.file(ctx.pipelineStateDir(), table.name()).toString(), manifest.json()),
-                    new Journal.Write(SwapRecord.file(ctx.runDir(), table.name()).toString(), next.json()))),
-                    "swap:" + table.name());
+            try {
+                journal.apply(new Journal.Entry("swap of " + label + " (run " + ctx.runId() + ")", moves, List.of(
+                        Journal.Write.of(TableManifest.file(ctx.pipelineStateDir(), table.name()), manifest.json()),
+                        Journal.Write.of(SwapRecord.file(ctx.runDir(), table.name()), next.json()))),
+                        "swap:" + table.name());
+            } catch (Journal.AbortedException undone) {
+                throw new StepFailedException(label + ": " + undone.getMessage() + "; the swap of this partition was undone, "
+                        + "its files are as they were. Run the pipeline again to compact it anew");
+            }
             ctx.log().println(c.asPartition().label() + ": " + putLive.size() + " files live, " + c.inputs().size()
                     + " moved to " + backupDir + (lateFiles.isEmpty() ? "" : ", " + lateFiles.size() + " late files left live: " + lateFiles));
             swapped++;

@@ -50,7 +50,7 @@ public final class SyncMetadataStep implements StepExecutor {
     @Override
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.SyncMetadata config = (StepConfig.SyncMetadata) ctx.step().config();
-        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        LakeLayout layout = LakeLayout.of(ctx.pipeline());
         CompactStep.requireLake(layout);
         boolean narrowed = ctx.step().with().containsKey("tables");
         List<String> tables = narrowed ? config.tables() : tablesInLake(layout.lake());

@@ -27,7 +27,7 @@ public final class VerifyStep implements StepExecutor {
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.Verify config = (StepConfig.Verify) ctx.step().config();
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
-        LakeLayout layout = LakeLayout.of(ctx.pipeline().settings());
+        LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Compaction compaction = Compaction.load(ctx.runDir(), table.name()).filter(Compaction::finished)
                 .orElseThrow(() -> new StepFailedException("table " + table.name() + " has no finished compaction in run "
                         + ctx.runId() + "; run its compact step first"));

@@ -43,9 +43,9 @@ class PlannerTest {
     void lake_steps_name_their_table_and_folders() {
         PlannedStep swap = nightlyPlan().steps().stream().filter(s -> s.step().id().equals("swap[income]")).findFirst().orElseThrow();
 
-        assertThat(swap.description().reads()).containsExactly(Path.of("data/staging/20240630-010203-004/income"));
+        assertThat(swap.description().reads()).containsExactly(Path.of("data/staging/nightly/20240630-010203-004/income"));
         assertThat(swap.description().writes())
-                .containsExactly(Path.of("data/parquet/income"), Path.of("data/backups/20240630-010203-004/income"));
+                .containsExactly(Path.of("data/parquet/income"), Path.of("data/backups/nightly/20240630-010203-004/income"));
     }
 
     @Test
@@ -79,7 +79,7 @@ class PlannerTest {
         assertThat(compact.get("item").asText()).isEqualTo("income");
         assertThat(compact.get("level").asInt()).isEqualTo(1);
         assertThat(compact.get("action").asText()).isEqualTo("run");
-        assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/20240630-010203-004/income");
+        assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/nightly/20240630-010203-004/income");
         assertThat(json.get("would_run").asInt()).isEqualTo(14);
         assertGolden("nightly-plan.json", out -> out.print(s));
     }

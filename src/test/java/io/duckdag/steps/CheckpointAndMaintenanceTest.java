@@ -128,7 +128,7 @@ class CheckpointAndMaintenanceTest {
     }
 
     @Test
-    void gc_removes_staging_of_finished_runs_and_backups_beyond_retention_but_keeps_what_a_resume_needs() throws Exception {
+    void gc_removes_backups_beyond_retention_and_never_staging_that_a_resume_or_another_pipeline_may_need() throws Exception {
         LakeFixture f = lake();
         f.run();
         f.write("t/year=2024/e.parquet", "SELECT * FROM (VALUES ('E', 1, 'e')) v(code, d, v)", 6000);
@@ -137,9 +137,10 @@ class CheckpointAndMaintenanceTest {
         f.run();
         f.write("t/year=2024/h.parquet", "SELECT * FROM (VALUES ('H', 1, 'h')) v(code, d, v)", 8000);
         f.run(LakeFixture.only("compact"));
-        Files.createDirectories(dir.resolve("staging/20200101-000000-000/t"));
+        Files.createDirectories(dir.resolve("staging/p/20200101-000000-000/t"));
+        Files.createDirectories(dir.resolve("staging/other-pipeline/20200101-000000-000/t"));
         List<Path> backups;
-        try (var list = Files.list(dir.resolve("backups"))) {
+        try (var list = Files.list(dir.resolve("backups/p"))) {
             backups = list.sorted().toList();
         }
         assertThat(backups).hasSize(2);
@@ -147,9 +148,11 @@ class CheckpointAndMaintenanceTest {
         Files.writeString(f.file, Files.readString(f.file).replace("keep_backups: 2", "keep_backups: 1"));
         List<String> removed = new Maintenance(Clock.systemUTC(), Failpoints.NONE).gc(pipeline(f), l -> { });
 
-        assertThat(removed).containsExactly("staging " + dir.resolve("staging/20200101-000000-000"), "backup " + backups.get(0));
+        assertThat(removed).containsExactly("backup " + backups.get(0));
         assertThat(backups.get(0)).doesNotExist();
         assertThat(backups.get(1)).exists();
-        assertThat(Files.exists(dir.resolve("staging").resolve(f.latest().runId()))).as("the partial run's staging").isTrue();
+        assertThat(dir.resolve("staging/p").resolve(f.latest().runId())).as("the partial run's staging").exists();
+        assertThat(dir.resolve("staging/p/20200101-000000-000")).as("a folder of no known run").exists();
+        assertThat(dir.resolve("staging/other-pipeline/20200101-000000-000")).as("another pipeline's staging").exists();
     }
 }

@@ -62,8 +62,8 @@ class CompactVerifySwapTest {
         assertThat(f.rows("SELECT code, d, v FROM read_parquet('" + y2023 + "', file_row_number = true) ORDER BY file_row_number"))
                 .containsExactly("Y|3|y2", "Z|9|z");
         assertThat(f.files("backups")).containsExactly(
-                f.latest().runId() + "/t/year=2023/c.parquet", f.latest().runId() + "/t/year=2024/a.parquet",
-                f.latest().runId() + "/t/year=2024/b.parquet");
+                "p/" + f.latest().runId() + "/t/year=2023/c.parquet", "p/" + f.latest().runId() + "/t/year=2024/a.parquet",
+                "p/" + f.latest().runId() + "/t/year=2024/b.parquet");
         assertThat(f.files("staging")).isEmpty();
 
         StepRecord compact = f.latest().step("compact[t]").orElseThrow();
@@ -185,20 +185,25 @@ class CompactVerifySwapTest {
     }
 
     @Test
-    void an_input_removed_after_compaction_stops_the_swap_of_its_partition() throws Exception {
+    void an_input_removed_after_compaction_stops_the_swap_and_a_resume_compacts_what_is_there() throws Exception {
         LakeFixture f = keyedLake();
         f.env = Map.of("DUCKDAG_FAILPOINT", "before:swap[t]@fail");
         f.run();
         Files.delete(f.lake.resolve("t/year=2024/a.parquet"));
-
         f.env = Map.of();
-        RunOutcome resumed = f.resume();
 
-        assertThat(resumed.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
-        StepRecord swap = resumed.record().step("swap[t]").orElseThrow();
-        assertThat(swap.error()).isEqualTo("partition year=2024 of t: input file a.parquet was removed after compaction read it, "
-                + "so the compacted data is out of date; nothing was swapped. Run the pipeline again");
+        f.inspect = false; // swap's own check, without the planner noticing first
+        RunOutcome refused = f.resume();
+        assertThat(refused.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(refused.record().step("swap[t]").orElseThrow().error()).isEqualTo("partition year=2024 of t: input file a.parquet "
+                + "was removed after compaction read it, so the compacted data is out of date; nothing was swapped. Run the pipeline again");
         assertThat(f.files("lake/t/year=2024")).containsExactly("b.parquet");
+
+        f.inspect = true;
+        assertThat(f.plan(true).step("compact[t]").reason())
+                .isEqualTo("checkpoint no longer holds: input a.parquet of partition year=2024 was removed or re-written since compaction read it");
+        assertThat(f.resume().exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.rows("SELECT code, d, v FROM " + f.live("t") + " WHERE year = 2024 ORDER BY ALL")).containsExactly("A|1|a1", "B|1|new");
     }
 
     @Test
@@ -217,6 +222,37 @@ class CompactVerifySwapTest {
         assertThat(f.rows("SELECT year, code, d, v FROM " + f.live("t") + " ORDER BY ALL"))
                 .containsExactly("2023|Y|3|y2", "2023|Z|9|z", "2024|A|1|a1", "2024|A|2|x", "2024|B|1|new", "2024|C|1|c");
         assertThat(f.files("lake/t")).hasSize(2);
+    }
+
+    @Test
+    void staging_lost_while_a_swap_was_pending_is_undone_and_the_resume_compacts_again_without_losing_a_row() throws Exception {
+        LakeFixture f = keyedLake();
+        f.env = Map.of("DUCKDAG_FAILPOINT", "swap:t:journaled@fail");
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        io.duckdag.lake.Housekeeping.delete(dir.resolve("staging"));
+
+        f.env = Map.of();
+        RunOutcome resumed = f.resume();
+
+        assertThat(resumed.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.rows("SELECT year, code, d, v FROM " + f.live("t") + " ORDER BY ALL"))
+                .containsExactly("2023|Y|3|y2", "2023|Z|9|z", "2024|A|1|a1", "2024|A|2|x", "2024|B|1|new", "2024|C|1|c");
+    }
+
+    @Test
+    void an_input_re_written_while_a_swap_was_pending_stays_live_and_the_resume_compacts_it_anew() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [code] }\n" + STEPS);
+        f.write("t/year=2024/a.parquet", "SELECT * FROM (VALUES ('a'), ('b')) v(code)", 1000);
+        f.write("t/year=2024/b.parquet", "SELECT * FROM (VALUES ('c')) v(code)", 1000);
+        f.env = Map.of("DUCKDAG_FAILPOINT", "swap:t:journaled@fail");
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        f.write("t/year=2024/a.parquet", "SELECT * FROM (VALUES ('a'), ('b')) v(code)", 2000);
+
+        f.env = Map.of();
+        RunOutcome resumed = f.resume();
+
+        assertThat(resumed.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.rows("SELECT code FROM " + f.live("t") + " ORDER BY ALL")).containsExactly("a", "b", "c");
     }
 
     @Test

@@ -48,7 +48,7 @@ class VerifyCorruptionTest {
         f.write("t/year=2024/b.parquet", "SELECT * FROM (VALUES ('B', 1, 'new'), ('A', 1, 'a1')) v(code, d, v)", 2000);
         assertThat(f.run(LakeFixture.only("compact")).exitCode()).isEqualTo(ExitCode.OK);
         List<String> liveBefore = f.files("lake");
-        Path stagedDir = dir.resolve("staging").resolve(f.latest().runId()).resolve("t/year=2024");
+        Path stagedDir = dir.resolve("staging/p").resolve(f.latest().runId()).resolve("t/year=2024");
         Path staged;
         try (Stream<Path> files = Files.list(stagedDir)) {
             staged = files.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
