@@ -10,9 +10,4 @@ public record Foreach(boolean overTables, List<String> items, Location location)
             throw new IllegalArgumentException("a foreach needs at least one item");
         }
     }
-
-    /** As written in YAML: "tables" or the list. */
-    public String source() {
-        return overTables ? "tables" : items.toString();
-    }
 }

@@ -71,10 +71,6 @@ public final class StepGraph {
         return step;
     }
 
-    public boolean contains(String id) {
-        return steps.containsKey(id);
-    }
-
     public List<String> upstreamOf(String id) {
         return graph.incomingEdgesOf(id).stream().map(graph::getEdgeSource).sorted(byOrder()).toList();
     }

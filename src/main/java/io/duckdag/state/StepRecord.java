@@ -53,10 +53,4 @@ public record StepRecord(
         return new StepRecord(id, newStatus, reason, attempts, startedAt, at, configFingerprint, config,
                 upstreamFingerprint, result, newMetrics, newError, null);
     }
-
-    /** The same step carried into a resumed run with the configuration it has now. */
-    public StepRecord reconfigured(String newFingerprint, Map<String, Object> newConfig) {
-        return new StepRecord(id, status, reason, attempts, startedAt, endedAt, newFingerprint, newConfig,
-                upstreamFingerprint, resultFingerprint, metrics, error, pid);
-    }
 }
