@@ -27,6 +27,12 @@ public record Compaction(String runId, String table, boolean finished, List<Part
         return StateJson.read(file(runDir, table), Compaction.class);
     }
 
+    /** The table's finished compaction of this run, or a message saying which step to run first. */
+    public static Compaction finished(Path runDir, String table, String runId, String runFirst) {
+        return load(runDir, table).filter(Compaction::finished).orElseThrow(() -> new LakeException("table " + table
+                + " has no finished compaction in run " + runId + "; run its " + runFirst + " first"));
+    }
+
     public void save(Path runDir) {
         StateJson.write(file(runDir, table), this);
     }

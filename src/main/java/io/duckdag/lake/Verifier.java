@@ -33,14 +33,16 @@ public final class Verifier {
         Path stagedDir = c.asPartition().dirIn(stagedTable);
         List<Path> inputs = new ArrayList<>();
         List<Long> mtimes = new ArrayList<>();
+        java.util.Map<String, LakeFile> live = new java.util.HashMap<>();
+        LakeScanner.files(liveDir).forEach(x -> live.put(x.name(), x));
         for (LakeFile f : c.inputs()) {
             Path p = liveDir.resolve(f.name()).toAbsolutePath();
-            List<LakeFile> now = LakeScanner.files(liveDir).stream().filter(x -> x.name().equals(f.name())).toList();
-            if (now.isEmpty()) {
+            LakeFile now = live.get(f.name());
+            if (now == null) {
                 throw new LakeException(where + ": input file " + f.name() + " is no longer in " + liveDir
                         + "; something removed it after compaction read it. Run compact again");
             }
-            if (!now.get(0).equals(f)) {
+            if (!now.equals(f)) {
                 throw new LakeException(where + ": input file " + f.name() + " changed after compaction read it (size or time differ); run compact again");
             }
             inputs.add(p);

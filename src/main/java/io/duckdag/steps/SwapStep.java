@@ -38,9 +38,7 @@ public final class SwapStep implements StepExecutor {
         StepConfig.Swap config = (StepConfig.Swap) ctx.step().config();
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
-        Compaction compaction = Compaction.load(ctx.runDir(), table.name()).filter(Compaction::finished)
-                .orElseThrow(() -> new StepFailedException("table " + table.name() + " has no finished compaction in run "
-                        + ctx.runId() + "; run its compact and verify steps first"));
+        Compaction compaction = Compaction.finished(ctx.runDir(), table.name(), ctx.runId(), "compact and verify steps");
         Verification verification = Verification.load(ctx.runDir(), table.name())
                 .orElseThrow(() -> new StepFailedException("table " + table.name() + " was not verified in run " + ctx.runId()
                         + "; run its verify step first: nothing unverified is swapped"));

@@ -28,9 +28,7 @@ public final class VerifyStep implements StepExecutor {
         StepConfig.Verify config = (StepConfig.Verify) ctx.step().config();
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
-        Compaction compaction = Compaction.load(ctx.runDir(), table.name()).filter(Compaction::finished)
-                .orElseThrow(() -> new StepFailedException("table " + table.name() + " has no finished compaction in run "
-                        + ctx.runId() + "; run its compact step first"));
+        Compaction compaction = Compaction.finished(ctx.runDir(), table.name(), ctx.runId(), "compact step");
         List<Verification.VerifiedPartition> verified = new ArrayList<>();
         long rows = 0;
         long removed = 0;
