@@ -48,25 +48,29 @@ public final class Compactor {
             files.add(p);
             mtimes.add(f.mtimeNanos());
         }
-        List<Column> union = describe("SELECT * FROM " + TableSql.source(files));
-        List<Column> columns = new ArrayList<>();
-        for (Column c : union) {
-            boolean technical = c.name().equals(TableSql.FILE) || c.name().equals("file_row_number");
-            if (!technical && !table.partitionBy().contains(c.name())) {
-                columns.add(c);
-            }
-        }
-        List<String> names = columns.stream().map(Column::name).toList();
+        String where = "partition " + partition.label() + " of " + table.name();
+        InputSchema schema = InputSchema.resolve(where, FileSchemas.read(connection, files), declaredTypes(connection, table),
+                table.partitionBy());
+        List<String> names = schema.names();
         for (String needed : concat(table.sortBy(), table.key())) {
             if (!names.contains(needed)) {
-                throw new LakeException("partition " + partition.label() + " of " + table.name() + ": column " + needed
-                        + " (in sort_by or key) is in none of its " + files.size() + " files; the files have: " + String.join(", ", names));
+                throw new LakeException(where + ": column " + needed + " (in sort_by or key) is in none of its " + files.size()
+                        + " files; the files have: " + String.join(", ", names));
             }
         }
-        List<String> drift = drift(files, columns);
+        for (String technical : List.of(TableSql.FILE, "file_row_number")) {
+            if (names.contains(technical)) {
+                throw new LakeException(where + ": the files have a column named " + technical + ", a name DuckDB itself "
+                        + "gives the row number (or duckdag the file name) while reading; rename that column in the files");
+            }
+        }
+        checkDeclared(where, table, schema);
         execute(TableSql.inputsTable(files, mtimes));
-        long rowsIn = single("SELECT count(*) FROM " + TableSql.source(files));
-        String query = TableSql.compacted(files, names, table.key(), table.sortBy());
+        String rows = TableSql.rows(schema.groups(), schema.columns());
+        long rowsIn = single("SELECT count(*) FROM " + rows);
+        String query = TableSql.compacted(rows, names, table.key(), table.sortBy());
+        List<Column> columns = schema.columns();
+        List<String> drift = schema.drift();
 
         long inputBytes = inputs.stream().mapToLong(LakeFile::size).sum();
         int parts = (int) Math.max(1, Math.min(10_000, (inputBytes + targetFileBytes - 1) / targetFileBytes));
@@ -110,32 +114,47 @@ public final class Compactor {
         return new StagedFile(name, Files.size(target), rows);
     }
 
-    /** "column x is missing from 3 of 10 files", "column v has types INTEGER, DOUBLE (read as DOUBLE)". */
-    private List<String> drift(List<Path> files, List<Column> union) throws SQLException {
-        if (files.size() < 2) {
-            return List.of();
-        }
-        Map<String, Integer> present = new LinkedHashMap<>();
-        Map<String, java.util.Set<String>> types = new LinkedHashMap<>();
-        for (Path f : files) {
-            for (Column c : describe("SELECT * FROM read_parquet(" + Sql.literal(f) + ", hive_partitioning = false)")) {
-                present.merge(c.name(), 1, Integer::sum);
-                types.computeIfAbsent(c.name(), k -> new java.util.TreeSet<>()).add(c.type());
+    /** The table's declared column types in DuckDB's own spelling ({@code double} reads as DOUBLE). */
+    static Map<String, String> declaredTypes(Connection connection, TableSpec table) throws SQLException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> c : table.columns().entrySet()) {
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + c.getValue() + "))")) {
+                rs.next();
+                out.put(c.getKey(), rs.getString(1));
+            } catch (SQLException e) {
+                throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": DuckDB does not know the type '"
+                        + c.getValue() + "' (" + e.getMessage().strip().lines().findFirst().orElse("") + "); use a DuckDB type such as "
+                        + "BIGINT, DOUBLE, DECIMAL(18,4), VARCHAR, DATE or TIMESTAMP");
             }
         }
-        List<String> notes = new ArrayList<>();
-        for (Column c : union) {
-            int n = present.getOrDefault(c.name(), 0);
-            if (n < files.size()) {
-                notes.add("column " + c.name() + " is missing from " + (files.size() - n) + " of " + files.size()
-                        + " files (read as NULL there)");
+        return out;
+    }
+
+    /** Every value of a column whose type is declared must convert to it exactly; else fail naming the file. */
+    private void checkDeclared(String where, TableSpec table, InputSchema schema) throws SQLException {
+        for (Column c : schema.columns()) {
+            if (!table.columns().containsKey(c.name())) {
+                continue;
             }
-            java.util.Set<String> t = types.getOrDefault(c.name(), java.util.Set.of());
-            if (t.size() > 1) {
-                notes.add("column " + c.name() + " has types " + String.join(", ", t) + " (read as " + c.type() + ")");
+            for (InputSchema.Group g : schema.groups()) {
+                String own = g.types().get(c.name());
+                if (own == null || own.equals(c.type()) || TypeWidening.exact(own, c.type())) {
+                    continue;
+                }
+                try (Statement s = connection.createStatement();
+                     ResultSet rs = s.executeQuery(TableSql.inexact(g.files(), c.name(), own, c.type()))) {
+                    rs.next();
+                    long bad = rs.getLong(1);
+                    if (bad > 0) {
+                        throw new LakeException(where + ": column " + c.name() + " is declared " + c.type() + ", but " + bad
+                                + " value(s) of type " + own + " do not convert to it exactly, e.g. '" + rs.getString(3) + "' in "
+                                + Path.of(rs.getString(2)).getFileName() + "; nothing was written. Fix those values, or declare a type "
+                                + "that holds them (e.g. VARCHAR or a wider DECIMAL)");
+                    }
+                }
             }
         }
-        return notes;
     }
 
     private long copy(String query, Path target, int rowGroupSize) throws SQLException {

@@ -28,6 +28,65 @@ public final class TableSql {
                 + Sql.literal(FILE) + ", file_row_number = true)";
     }
 
+    /**
+     * Every row of the groups of files with its file name and row number, each column cast to
+     * its type in {@code columns} where a group's own type differs (NULL where a group lacks
+     * it). Each group is read on its own, so DuckDB never widens a type on its own account.
+     */
+    public static String rows(List<InputSchema.Group> groups, List<Column> columns) {
+        if (groups.size() == 1 && columns.stream().allMatch(c -> c.type().equals(groups.get(0).types().get(c.name())))) {
+            return source(groups.get(0).files());
+        }
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException("no files to read");
+        }
+        StringBuilder sql = new StringBuilder("(");
+        for (int g = 0; g < groups.size(); g++) {
+            InputSchema.Group group = groups.get(g);
+            sql.append(g > 0 ? " UNION ALL " : "").append("SELECT ");
+            for (Column c : columns) {
+                String own = group.types().get(c.name());
+                String id = Sql.identifier(c.name());
+                if (own == null) {
+                    sql.append("CAST(NULL AS ").append(c.type()).append(") AS ").append(id);
+                } else if (own.equals(c.type())) {
+                    sql.append(id);
+                } else {
+                    sql.append("CAST(").append(id).append(" AS ").append(c.type()).append(") AS ").append(id);
+                }
+                sql.append(", ");
+            }
+            sql.append(Sql.identifier(FILE)).append(", file_row_number FROM ").append(source(group.files()));
+        }
+        return sql.append(")").toString();
+    }
+
+    /**
+     * Rows of {@code files} whose value of {@code column} (of type {@code from}) does not convert
+     * exactly to {@code to}: their count, and the smallest such value as text with its file.
+     * Exactly means that converting back gives the value written; text converted to a number
+     * must denote the same number (so '1.50' is 1.5, but '9007199254740993' is no DOUBLE).
+     */
+    public static String inexact(List<Path> files, String column, String from, String to) {
+        String v = Sql.identifier(column);
+        String converted = "TRY_CAST(" + v + " AS " + to + ")";
+        String exact;
+        if (from.equals("VARCHAR") && isNumeric(to)) {
+            exact = converted + " IS NOT NULL AND (CAST(" + converted + " AS VARCHAR) = " + v + " OR TRY_CAST(CAST(" + converted
+                    + " AS VARCHAR) AS DECIMAL(38,18)) = TRY_CAST(" + v + " AS DECIMAL(38,18)))";
+        } else if (from.equals("VARCHAR")) {
+            exact = "CAST(" + converted + " AS VARCHAR) = " + v;
+        } else {
+            exact = "TRY_CAST(" + converted + " AS " + from + ") IS NOT DISTINCT FROM " + v;
+        }
+        return "SELECT count(*), arg_min(" + Sql.identifier(FILE) + ", CAST(" + v + " AS VARCHAR)), min(CAST(" + v + " AS VARCHAR)) FROM " + source(files)
+                + " WHERE " + v + " IS NOT NULL AND NOT coalesce(" + exact + ", false)";
+    }
+
+    private static boolean isNumeric(String type) {
+        return type.matches("U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\\(\\d+,\\s*\\d+\\)");
+    }
+
     /** {@code CREATE TEMP TABLE} of the inputs with their modification times, for "most recently written wins". */
     public static String inputsTable(List<Path> files, List<Long> mtimes) {
         StringBuilder values = new StringBuilder();
@@ -49,12 +108,12 @@ public final class TableSql {
      * over the whole partition, or an aggregate carrying whole rows, ran out of memory on tables
      * a few times larger than the memory limit; this spills.
      */
-    public static String compacted(List<Path> files, List<String> dataColumns, List<String> key, List<String> sortBy) {
+    public static String compacted(String rows, List<String> dataColumns, List<String> key, List<String> sortBy) {
         StringBuilder sql = new StringBuilder();
         if (!key.isEmpty()) {
-            sql.append("WITH l AS (").append(latestPerKey(files, key)).append(") ");
+            sql.append("WITH l AS (").append(latestPerKey(rows, key)).append(") ");
         }
-        sql.append("SELECT ").append(qualified(dataColumns)).append(joined(files));
+        sql.append("SELECT ").append(qualified(dataColumns)).append(joined(rows));
         if (!key.isEmpty()) {
             sql.append(" JOIN l ON ").append(isLatest(key));
         }
@@ -70,22 +129,22 @@ public final class TableSql {
      * another way than {@link #compacted}: per key, the hash of the row with the greatest
      * (time, file, row), as an aggregate.
      */
-    public static String expected(List<Path> files, List<String> dataColumns, List<String> key) {
+    public static String expected(String rows, List<String> dataColumns, List<String> key) {
         String hash = "hash(" + qualified(dataColumns) + ")";
         if (key.isEmpty()) {
-            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0)" + joined(files);
+            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0)" + joined(rows);
         }
         return "SELECT count(*), coalesce(sum(h::HUGEINT), 0) FROM (SELECT arg_max(" + hash + ", (i.mtime, s."
-                + Sql.identifier(FILE) + ", s.file_row_number)) AS h" + joined(files) + " GROUP BY " + qualified(key) + ")";
+                + Sql.identifier(FILE) + ", s.file_row_number)) AS h" + joined(rows) + " GROUP BY " + qualified(key) + ")";
     }
 
-    private static String joined(List<Path> files) {
-        return " FROM " + source(files) + " s JOIN " + INPUTS + " i ON s." + Sql.identifier(FILE) + " = i.file";
+    private static String joined(String rows) {
+        return " FROM " + rows + " s JOIN " + INPUTS + " i ON s." + Sql.identifier(FILE) + " = i.file";
     }
 
-    private static String latestPerKey(List<Path> files, List<String> key) {
+    private static String latestPerKey(String rows, List<String> key) {
         return "SELECT " + qualified(key) + ", max((i.mtime, s." + Sql.identifier(FILE) + ", s.file_row_number)) AS m"
-                + joined(files) + " GROUP BY " + qualified(key);
+                + joined(rows) + " GROUP BY " + qualified(key);
     }
 
     private static String isLatest(List<String> key) {

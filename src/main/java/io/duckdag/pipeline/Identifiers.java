@@ -26,4 +26,23 @@ public final class Identifiers {
         }
         return name;
     }
+
+    /**
+     * Returns the column name {@code name} or throws: any non-empty name without control
+     * characters; a partition column ({@code folder}) also without '/' and '=', which would break its folder name.
+     */
+    public static String requireColumn(String name, String what, boolean folder, Location at) {
+        if (name == null || name.isEmpty()) {
+            throw new PipelineException(at, what + " must name a column, but is empty");
+        }
+        if (name.chars().anyMatch(Character::isISOControl)) {
+            throw new PipelineException(at, what + " '" + name.replaceAll("\\p{Cntrl}", "?") + "' holds a control character; "
+                    + "write the column's name as the files have it");
+        }
+        if (folder && (name.contains("/") || name.contains("="))) {
+            throw new PipelineException(at, what + " '" + name + "' holds '/' or '=': a partition column is a folder "
+                    + "<name>=<value>, so its name cannot hold them");
+        }
+        return name;
+    }
 }

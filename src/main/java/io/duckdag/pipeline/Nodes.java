@@ -123,6 +123,23 @@ public final class Nodes {
         return names;
     }
 
+    /**
+     * A list of column names without repeats. Any name a Parquet file can hold is accepted (spaces,
+     * dots, quotes, non-ASCII; every statement quotes it); a partition column's name is also part of
+     * its folder name ({@code name=value}), so there it must not hold '/' or '='.
+     */
+    public static List<String> columnNames(Node node, String what, boolean folder) {
+        List<String> names = texts(node, what);
+        List<Node> places = node instanceof Node.Sequence seq ? seq.items() : List.of(node);
+        for (int i = 0; i < names.size(); i++) {
+            Identifiers.requireColumn(names.get(i), "each entry of " + what, folder, places.get(i).location());
+            if (names.subList(0, i).contains(names.get(i))) {
+                throw new PipelineException(places.get(i).location(), what + " names '" + names.get(i) + "' twice");
+            }
+        }
+        return names;
+    }
+
     /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, or a whole number of seconds. */
     public static Duration duration(Node node, String what) {
         String t = text(node, what).strip();

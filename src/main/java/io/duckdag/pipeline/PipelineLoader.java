@@ -31,7 +31,9 @@ public final class PipelineLoader {
     private static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "metadata_db", "state_dir",
             "max_parallel", "keep_backups", "duckdb");
     private static final Set<String> DUCKDB_KEYS = orderedSet("memory_limit", "threads", "temp_directory");
-    private static final Set<String> TABLE_KEYS = orderedSet("partition_by", "sort_by", "key");
+    private static final Set<String> TABLE_KEYS = orderedSet("partition_by", "sort_by", "key", "columns", "on_unreadable");
+    /** A DuckDB type as written in {@code columns:}: a name, then parentheses or brackets; never a quote or ';'. */
+    private static final java.util.regex.Pattern TYPE = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_ ]*([(\\[][A-Za-z0-9_ ,()\\[\\]]*)?");
     private static final Set<String> STEP_KEYS = orderedSet("id", "type", "depends_on", "foreach", "with", "retries",
             "retry_delay", "timeout", "enabled");
 
@@ -185,12 +187,50 @@ public final class PipelineLoader {
             Node.Mapping m = Nodes.mappingOrEmpty(e.value(), "table '" + e.key() + "'");
             Nodes.allowOnly(m, TABLE_KEYS, "table '" + e.key() + "'");
             tables.add(new TableSpec(e.key(),
-                    m.get("partition_by").map(n -> Nodes.names(n, "partition_by")).orElse(List.of()),
-                    m.get("sort_by").map(n -> Nodes.names(n, "sort_by")).orElse(List.of()),
-                    m.get("key").map(n -> Nodes.names(n, "key")).orElse(List.of()),
+                    m.get("partition_by").map(n -> Nodes.columnNames(n, "partition_by", true)).orElse(List.of()),
+                    m.get("sort_by").map(n -> Nodes.columnNames(n, "sort_by", false)).orElse(List.of()),
+                    m.get("key").map(n -> Nodes.columnNames(n, "key", false)).orElse(List.of()),
+                    m.get("columns").map(n -> columnTypes(n, e.key())).orElse(Map.of()),
+                    m.get("on_unreadable").map(n -> onUnreadable(n)).orElse(TableSpec.OnUnreadable.FAIL),
                     e.keyLocation()));
         }
         return tables;
+    }
+
+    /** {@code columns: { basic_eps: DOUBLE }}: column names as the files have them, each with a DuckDB type. */
+    private static Map<String, String> columnTypes(Node node, String table) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Node.Entry c : Nodes.mappingOrEmpty(node, "columns of table '" + table + "'").entries()) {
+            Identifiers.requireColumn(c.key(), "a column name", false, c.keyLocation());
+            String type = Nodes.text(c.value(), "the type of column " + c.key()).strip();
+            if (!TYPE.matcher(type).matches() || !balanced(type)) {
+                throw new PipelineException(c.value().location(), "the type of column '" + c.key() + "' must be a DuckDB type such as "
+                        + "BIGINT, DOUBLE, DECIMAL(18,4), VARCHAR, DATE, TIMESTAMP or INTEGER[], but is '" + type + "'");
+            }
+            out.put(c.key(), type);
+        }
+        return out;
+    }
+
+    private static boolean balanced(String type) {
+        int depth = 0;
+        for (char ch : type.toCharArray()) {
+            depth += ch == '(' || ch == '[' ? 1 : ch == ')' || ch == ']' ? -1 : 0;
+            if (depth < 0) {
+                return false;
+            }
+        }
+        return depth == 0;
+    }
+
+    private static TableSpec.OnUnreadable onUnreadable(Node node) {
+        String value = Nodes.text(node, "on_unreadable");
+        for (TableSpec.OnUnreadable o : TableSpec.OnUnreadable.values()) {
+            if (o.yamlName().equals(value)) {
+                return o;
+            }
+        }
+        throw new PipelineException(node.location(), "on_unreadable must be 'fail' or 'quarantine', but is '" + value + "'");
     }
 
     private static StepSpec step(Node node, List<TableSpec> tables) {

@@ -1,15 +1,34 @@
 package io.duckdag.pipeline;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A table of the lake: its Hive partition columns, the order its files are sorted in and,
- * optionally, the key whose duplicates collapse to the most recently written row.
+ * A table of the lake: its Hive partition columns, the order its files are sorted in,
+ * optionally the key whose duplicates collapse to the most recently written row, the types
+ * declared for columns whose files disagree (every value is cast to them, exactly), and what
+ * compaction does with a file DuckDB cannot read.
  */
-public record TableSpec(String name, List<String> partitionBy, List<String> sortBy, List<String> key, Location location) {
+public record TableSpec(String name, List<String> partitionBy, List<String> sortBy, List<String> key,
+                        Map<String, String> columns, OnUnreadable onUnreadable, Location location) {
     public TableSpec {
         partitionBy = List.copyOf(partitionBy);
         sortBy = List.copyOf(sortBy);
         key = List.copyOf(key);
+        columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
+    }
+
+    /** What compaction does with an input file that DuckDB cannot read. */
+    public enum OnUnreadable {
+        /** Fail the step naming the file; nothing is written. */
+        FAIL,
+        /** Move the file to the quarantine folder when the partition is swapped, and compact the rest. */
+        QUARANTINE;
+
+        public String yamlName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 }
