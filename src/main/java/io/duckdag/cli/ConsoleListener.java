@@ -67,6 +67,7 @@ final class ConsoleListener implements RunListener {
             case FAILED -> line("FAILED", step.id() + took + ": " + step.error() + (logFile == null ? "" : " [log: " + logFile + "]"));
             case INTERRUPTED -> line("stopped", step.id() + took + ": interrupted");
             case UPSTREAM_FAILED -> line("not run", step.id() + ": " + step.reason());
+            case SKIPPED -> line("skip", step.id() + " (" + step.reason() + ")");
             default -> line(step.status().word(), step.id());
         }
     }

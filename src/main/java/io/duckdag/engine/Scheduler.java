@@ -3,6 +3,7 @@ package io.duckdag.engine;
 import io.duckdag.Failpoints;
 import io.duckdag.lake.LakeException;
 import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.pipeline.TriggerRule;
 import io.duckdag.plan.Fingerprints;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlannedStep;
@@ -43,10 +44,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the steps a plan says to run, each as soon as its upstream steps are done, at most
- * {@code max_parallel} at a time. A failed step marks its downstream steps upstream_failed
- * while independent branches go on. Retries back off exponentially; a timeout or an
- * interrupt cancels the running attempt.
+ * Runs the steps a plan says to run, each as soon as its trigger rule allows, at most
+ * {@code max_parallel} at a time. Under the default rule (all_success) a failed step marks its
+ * downstream steps upstream_failed while independent branches go on; an all_done step runs
+ * once its upstream steps have finished however they ended, a one_failed step as soon as one
+ * failed (and is skipped when none did). A failure anywhere still fails the run. Retries back
+ * off exponentially; a timeout or an interrupt cancels the running attempt.
  */
 final class Scheduler {
     static final Duration MAX_RETRY_DELAY = Duration.ofHours(1);
@@ -91,23 +94,39 @@ final class Scheduler {
         try {
             while (true) {
                 for (PlannedStep s : List.copyOf(waiting)) {
-                    List<String> ups = plan.graph().upstreamOf(s.step().id());
-                    String failedUp = ups.stream().filter(u -> !satisfied.contains(u) && isFailure(status.get(u)))
-                            .findFirst().orElse(null);
-                    if (failedUp != null) {
-                        waiting.remove(s);
-                        status.put(s.step().id(), StepStatus.UPSTREAM_FAILED);
-                        StepRecord r = run.updateStep(s.step().id(), x -> x.withStatus(StepStatus.UPSTREAM_FAILED,
-                                "upstream " + failedUp + " did not succeed"));
-                        listener.stepEnded(r, null);
-                    } else if (!interrupt.isCancelled() && running < parallel && satisfied.containsAll(ups)) {
-                        waiting.remove(s);
-                        done.submit(() -> {
-                            runStep(s, timers);
-                            return s.step().id();
-                        });
-                        status.put(s.step().id(), StepStatus.RUNNING);
-                        running++;
+                    String id = s.step().id();
+                    List<String> ups = plan.graph().upstreamOf(id);
+                    List<String> failedUps = ups.stream().filter(u -> !satisfied.contains(u) && isFailure(status.get(u))).toList();
+                    switch (verdict(s.step().triggerRule(), ups, failedUps, satisfied)) {
+                        case WAIT -> {
+                            // an upstream step it needs has not finished yet
+                        }
+                        case UPSTREAM_FAILED -> {
+                            waiting.remove(s);
+                            status.put(id, StepStatus.UPSTREAM_FAILED);
+                            StepRecord r = run.updateStep(id, x -> x.withStatus(StepStatus.UPSTREAM_FAILED,
+                                    "upstream " + failedUps.get(0) + " did not succeed"));
+                            listener.stepEnded(r, null);
+                        }
+                        case SKIP -> {
+                            waiting.remove(s);
+                            status.put(id, StepStatus.SKIPPED);
+                            satisfied.add(id);
+                            StepRecord r = run.updateStep(id, x -> x.withStatus(StepStatus.SKIPPED,
+                                    "no upstream step failed (trigger_rule: " + TriggerRule.ONE_FAILED + ")"));
+                            listener.stepEnded(r, null);
+                        }
+                        case START -> {
+                            if (!interrupt.isCancelled() && running < parallel) {
+                                waiting.remove(s);
+                                done.submit(() -> {
+                                    runStep(s, timers);
+                                    return id;
+                                });
+                                status.put(id, StepStatus.RUNNING);
+                                running++;
+                            }
+                        }
                     }
                 }
                 if (running == 0) {
@@ -126,6 +145,23 @@ final class Scheduler {
             timers.shutdownNow();
         }
         return overall();
+    }
+
+    /** What a waiting step does now, by its trigger rule and where its upstream steps stand. */
+    private enum Verdict { WAIT, START, UPSTREAM_FAILED, SKIP }
+
+    /**
+     * @param failedUps the upstream steps that failed or are upstream_failed
+     * @param satisfied the steps that succeeded, were skipped, or are not run by this plan
+     */
+    private static Verdict verdict(TriggerRule rule, List<String> ups, List<String> failedUps, Set<String> satisfied) {
+        boolean allSatisfied = satisfied.containsAll(ups);
+        return switch (rule) {
+            case ALL_SUCCESS -> !failedUps.isEmpty() ? Verdict.UPSTREAM_FAILED : allSatisfied ? Verdict.START : Verdict.WAIT;
+            case ALL_DONE -> ups.stream().allMatch(u -> satisfied.contains(u) || failedUps.contains(u)) ? Verdict.START : Verdict.WAIT;
+            // Like Airflow, it fires on the first failure without waiting for the other upstream steps.
+            case ONE_FAILED -> !failedUps.isEmpty() ? Verdict.START : allSatisfied ? Verdict.SKIP : Verdict.WAIT;
+        };
     }
 
     private RunStatus overall() {

@@ -23,6 +23,7 @@ public record ExpandedStep(
         Duration retryDelay,
         Optional<Duration> timeout,
         boolean enabled,
+        TriggerRule triggerRule,
         Location location) {
 
     public ExpandedStep {

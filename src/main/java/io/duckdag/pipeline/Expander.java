@@ -35,7 +35,7 @@ public final class Expander {
                 StepConfig config = binder.bind(spec, with, name, item, runDate);
                 out.add(new ExpandedStep(id, spec.id(), Optional.ofNullable(item), spec.type(), config,
                         plain(with), dependencies(spec, item), spec.retries(), spec.retryDelay(), spec.timeout(),
-                        spec.enabled(), spec.location()));
+                        spec.enabled(), spec.triggerRule(), spec.location()));
             }
         }
         return out;

@@ -35,7 +35,7 @@ public final class PipelineLoader {
     /** A DuckDB type as written in {@code columns:}: a name, then parentheses or brackets; never a quote or ';'. */
     private static final java.util.regex.Pattern TYPE = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_ ]*([(\\[][A-Za-z0-9_ ,()\\[\\]]*)?");
     private static final Set<String> STEP_KEYS = orderedSet("id", "type", "depends_on", "foreach", "with", "retries",
-            "retry_delay", "timeout", "enabled");
+            "retry_delay", "timeout", "enabled", "trigger_rule");
 
     private final Map<String, String> env;
     private final YamlReader yaml = new YamlReader();
@@ -265,7 +265,21 @@ public final class PipelineLoader {
             throw new PipelineException(m.get("timeout").get().location(), "timeout must be longer than zero; leave it out for no timeout");
         }
         boolean enabled = m.get("enabled").map(n -> Nodes.bool(n, "enabled")).orElse(true);
-        return new StepSpec(id, type, deps, foreach, with, retries, retryDelay, timeout, enabled, idNode.location());
+        TriggerRule rule = m.get("trigger_rule").map(n -> triggerRule(n, where, deps)).orElse(TriggerRule.DEFAULT);
+        return new StepSpec(id, type, deps, foreach, with, retries, retryDelay, timeout, enabled, rule, idNode.location());
+    }
+
+    private static TriggerRule triggerRule(Node node, String where, List<Dependency> deps) {
+        String name = Nodes.text(node, "trigger_rule");
+        TriggerRule rule = TriggerRule.fromYaml(name).orElseThrow(() -> new PipelineException(node.location(),
+                "unknown trigger_rule '" + name + "'" + Suggestions.hint(name, TriggerRule.yamlNames())
+                        + " (known rules: " + String.join(", ", TriggerRule.yamlNames()) + ")"));
+        // Without upstream steps nothing can fail before it, so such a step would be skipped on every run.
+        if (rule == TriggerRule.ONE_FAILED && deps.isEmpty()) {
+            throw new PipelineException(node.location(), "trigger_rule one_failed runs " + where
+                    + " when an upstream step fails, but it has no depends_on; list the steps it watches under depends_on");
+        }
+        return rule;
     }
 
     private static Foreach foreach(Node node, List<TableSpec> tables) {

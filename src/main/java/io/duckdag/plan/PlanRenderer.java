@@ -3,6 +3,7 @@ package io.duckdag.plan;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.duckdag.pipeline.TriggerRule;
 import io.duckdag.state.RunRecord;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -38,6 +39,10 @@ public final class PlanRenderer {
                     s.level(), s.step().id(), s.step().type().yamlName(), s.action().word(), s.reason()));
             String indent = " ".repeat(7);
             out.println(indent + s.description().summary());
+            TriggerRule rule = s.step().triggerRule();
+            if (rule != TriggerRule.DEFAULT) {
+                out.println(indent + "trigger_rule: " + rule + " (" + rule.meaning() + ")");
+            }
             if (!s.description().reads().isEmpty()) {
                 out.println(indent + "reads:  " + paths(s.description().reads()));
             }
@@ -84,6 +89,9 @@ public final class PlanRenderer {
         step.put("type", s.step().type().yamlName());
         step.put("level", s.level());
         step.put("depends_on", s.step().dependsOn());
+        if (s.step().triggerRule() != TriggerRule.DEFAULT) {
+            step.put("trigger_rule", s.step().triggerRule().yamlName());
+        }
         step.put("action", s.action().word());
         step.put("reason", s.reason());
         step.put("changes", s.changes());

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,5 +65,55 @@ class LakeCliTest {
         CliRunner.Result gc = CliRunner.run("gc", file);
         assertThat(gc.exitCode()).isZero();
         assertThat(gc.out()).isEqualTo("Nothing to remove.\n");
+    }
+
+    @Test
+    void a_table_whose_compaction_fails_does_not_keep_an_all_done_sync_from_creating_the_other_views() throws Exception {
+        Path file = dir.resolve("two.yaml");
+        String pipeline = """
+                pipeline: two
+                settings:
+                  lake: %1$s/lake
+                  staging: %1$s/staging
+                  backups: %1$s/backups
+                  metadata_db: %1$s/metadata.db
+                  state_dir: %1$s/state
+                  duckdb: { temp_directory: %1$s/tmp }
+                tables:
+                  good: { partition_by: [year], sort_by: [code] }
+                  bad:  { partition_by: [year], sort_by: [no_such_column] }
+                steps:
+                  - { id: compact, type: compact, foreach: tables }
+                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
+                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
+                  - { id: sync, type: sync-metadata, depends_on: [swap], trigger_rule: all_done }
+                """.formatted(dir);
+        Files.writeString(file, pipeline);
+        for (String table : new String[] {"good", "bad"}) {
+            Files.createDirectories(dir.resolve("lake/" + table + "/year=2024"));
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+                c.createStatement().execute("COPY (SELECT * FROM (VALUES ('b'), ('a'), ('c')) v(code)) TO '"
+                        + dir.resolve("lake/" + table + "/year=2024/x.parquet") + "' (FORMAT PARQUET)");
+            }
+        }
+
+        CliRunner.Result run = CliRunner.run("run", file.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(1);
+        assertThat(run.out()).contains("FAILED   compact[bad]", "column no_such_column (in sort_by or key) is in none of its 1 files",
+                "not run  swap[bad]: upstream verify[bad] did not succeed", "ok       swap[good]", "ok       sync (")
+                .contains("failed (1 step failed); fix the cause, then resume it with: duckdag run " + file + " --resume");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("metadata.db"));
+             ResultSet rs = c.createStatement().executeQuery("SELECT string_agg(code, ',' ORDER BY code) FROM good")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("a,b,c");
+        }
+
+        Files.writeString(file, pipeline.replace("sort_by: [no_such_column]", "sort_by: [code]"));
+        CliRunner.Result resume = CliRunner.run("run", file.toString(), "--resume");
+
+        assertThat(resume.exitCode()).as(resume.out() + resume.err()).isZero();
+        assertThat(resume.out()).contains("skip     compact[good]", "skip     swap[good]", "ok       compact[bad]", "ok       sync (")
+                .doesNotContain("ok       compact[good]");
     }
 }

@@ -80,6 +80,8 @@ class PlannerTest {
         assertThat(compact.get("level").asInt()).isEqualTo(1);
         assertThat(compact.get("action").asText()).isEqualTo("run");
         assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/nightly/20240630-010203-004/income");
+        assertThat(compact.has("trigger_rule")).as("the default rule is not printed").isFalse();
+        assertThat(json.get("steps").get(13).get("trigger_rule").asText()).isEqualTo("all_done");
         assertThat(json.get("would_run").asInt()).isEqualTo(14);
         assertGolden("nightly-plan.json", out -> out.print(s));
     }
