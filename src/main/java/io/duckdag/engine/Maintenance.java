@@ -64,9 +64,9 @@ public final class Maintenance {
                                 + " put live, is no longer there (a later run replaced it); roll back the later run first");
                     }
                 }
-                for (SwapRecord.Backup b : p.backedUp()) {
+                for (SwapRecord.Backup b : p.movedOut()) {
                     if (!Files.isRegularFile(Path.of(b.path()))) {
-                        throw DuckdagException.usage(label + ": the backup " + b.path() + " is gone (removed by keep_backups or gc); "
+                        throw DuckdagException.usage(label + ": the backup " + b.path() + " is gone (removed by keep_backups, gc or by hand); "
                                 + "this run cannot be rolled back");
                     }
                     if (Files.exists(dir.resolve(b.name()))) {
@@ -82,7 +82,7 @@ public final class Maintenance {
                 for (LakeFile f : p.live()) {
                     moves.add(Journal.Move.required(dir.resolve(f.name()), aside.resolve(f.name())));
                 }
-                for (SwapRecord.Backup b : p.backedUp()) {
+                for (SwapRecord.Backup b : p.movedOut()) {
                     moves.add(Journal.Move.required(Path.of(b.path()), dir.resolve(b.name())));
                 }
                 TableManifest manifest = TableManifest.load(store.root(), table).with(p.partition(), null);
@@ -97,7 +97,8 @@ public final class Maintenance {
                     throw new DuckdagException(ExitCode.STEP_FAILED, "rollback of partition " + p.partition() + " of " + table
                             + " stopped: " + undone.getMessage() + "; that partition was left as it was");
                 }
-                String line = p.partition() + ": " + p.backedUp().size() + " files put back, " + p.live().size()
+                String line = p.partition() + ": " + p.backedUp().size() + " files put back"
+                        + (p.quarantined().isEmpty() ? "" : " and " + p.quarantined().size() + " from the quarantine") + ", " + p.live().size()
                         + " compacted files moved to " + aside;
                 progress.accept(line);
                 done.add(line);

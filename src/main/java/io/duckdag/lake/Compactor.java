@@ -100,7 +100,7 @@ public final class Compactor {
         }
         DurableFiles.forceDirectory(outDir);
         Map<String, String> values = new LinkedHashMap<>(partition.values());
-        return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift);
+        return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift, List.of());
     }
 
     /** One output file: written under a hidden name, its time set, forced to disk, renamed. */
@@ -112,6 +112,35 @@ public final class Compactor {
         Path target = outDir.resolve(name);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return new StagedFile(name, Files.size(target), rows);
+    }
+
+    /**
+     * The inputs DuckDB cannot read, each tried on its own: every column of every row is decoded
+     * (a hash of the whole row), since a damaged page deep in a file fails only when it is read.
+     * Used after a compaction failed, because DuckDB's errors often name no file.
+     */
+    public List<UnreadableFile> unreadable(Path liveDir, List<LakeFile> inputs) {
+        List<UnreadableFile> bad = new ArrayList<>();
+        for (LakeFile f : inputs) {
+            Path p = liveDir.resolve(f.name()).toAbsolutePath();
+            String sql = "SELECT count(*), min(hash(*COLUMNS(*))) FROM read_parquet(" + Sql.literal(p) + ", hive_partitioning = false)";
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                rs.next();
+            } catch (SQLException e) {
+                String m = e.getMessage() == null ? "no reason given" : e.getMessage().strip().lines().findFirst().orElse("no reason given");
+                if (outOfMemory(m)) {
+                    continue; // too big for the memory limit is not damage: never quarantine a good file for it
+                }
+                bad.add(new UnreadableFile(f, m));
+            }
+        }
+        return bad;
+    }
+
+    /** DuckDB's out-of-memory errors: "Out of Memory Error: failed to allocate data of size 2.0 GiB ...". */
+    public static boolean outOfMemory(String message) {
+        String m = String.valueOf(message).toLowerCase(java.util.Locale.ROOT);
+        return m.contains("out of memory") || m.contains("failed to allocate");
     }
 
     /** The table's declared column types in DuckDB's own spelling ({@code double} reads as DOUBLE). */

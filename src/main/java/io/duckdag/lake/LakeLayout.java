@@ -11,12 +11,12 @@ import java.nio.file.Path;
  * Backups and staging are outside the lake, so no reader or view ever sees them as tables, and
  * each pipeline has its own, so that one pipeline's gc or retention never touches another's.
  */
-public record LakeLayout(Path lake, Path staging, Path backups, Path metadataDb) {
+public record LakeLayout(Path lake, Path staging, Path backups, Path quarantine, Path metadataDb) {
 
     public static LakeLayout of(Pipeline pipeline) {
         Settings s = pipeline.settings();
         return new LakeLayout(s.lake(), s.staging().resolve(checked(pipeline.name())), s.backups().resolve(checked(pipeline.name())),
-                s.metadataDb());
+                s.quarantine().resolve(checked(pipeline.name())), s.metadataDb());
     }
 
     public Path liveTable(String table) {
@@ -37,6 +37,11 @@ public record LakeLayout(Path lake, Path staging, Path backups, Path metadataDb)
 
     public Path backupTable(String runId, String table) {
         return backupRun(runId).resolve(checked(table));
+    }
+
+    /** Where compaction's unreadable files of {@code table} go when its run swaps them out: {@code <quarantine>/<pipeline>/<run>/<table>}. */
+    public Path quarantineTable(String runId, String table) {
+        return quarantine.resolve(checked(runId)).resolve(checked(table));
     }
 
     /** A second guard behind the loader's: a name that reaches a path is always plain. */

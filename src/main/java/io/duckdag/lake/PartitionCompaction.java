@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * What compaction did to one partition: exactly which live files it read (with size and
  * modification time, so that swap can tell whether they changed since), what it wrote, the
- * row counts, the columns of the result, and schema drift among the inputs.
+ * row counts, the columns of the result, schema drift among the inputs, and the files left out
+ * because DuckDB cannot read them ({@code on_unreadable: quarantine}), which swap moves to the quarantine.
  */
 public record PartitionCompaction(
         String partition,
@@ -16,7 +17,8 @@ public record PartitionCompaction(
         long rowsIn,
         long rowsOut,
         List<Column> columns,
-        List<String> drift) {
+        List<String> drift,
+        List<UnreadableFile> quarantined) {
 
     public PartitionCompaction {
         values = Map.copyOf(values);
@@ -24,6 +26,7 @@ public record PartitionCompaction(
         outputs = List.copyOf(outputs);
         columns = List.copyOf(columns);
         drift = List.copyOf(drift);
+        quarantined = quarantined == null ? List.of() : List.copyOf(quarantined); // absent in records of earlier versions
     }
 
     public Partition asPartition() {

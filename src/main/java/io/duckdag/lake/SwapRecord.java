@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * Which partitions of a table one run put live ({@code swap/<table>.json} in the run's state
- * folder): the files it put there and the files it moved to the backup. Rollback reads it.
+ * folder): the files it put there and the files it moved to the backup or the quarantine. Rollback reads it.
  */
 public record SwapRecord(String runId, String table, List<SwappedPartition> partitions) {
 
@@ -16,10 +16,22 @@ public record SwapRecord(String runId, String table, List<SwappedPartition> part
     public record Backup(String name, String path) {
     }
 
-    public record SwappedPartition(String partition, List<LakeFile> live, List<Backup> backedUp) {
+    /**
+     * @param quarantined unreadable files moved to the quarantine folder (absent in records of
+     *                    earlier versions); rollback puts them back like the backups
+     */
+    public record SwappedPartition(String partition, List<LakeFile> live, List<Backup> backedUp, List<Backup> quarantined) {
         public SwappedPartition {
             live = List.copyOf(live);
             backedUp = List.copyOf(backedUp);
+            quarantined = quarantined == null ? List.of() : List.copyOf(quarantined);
+        }
+
+        /** Every file this swap moved out of the live partition, to the backup or the quarantine. */
+        public List<Backup> movedOut() {
+            List<Backup> all = new ArrayList<>(backedUp);
+            all.addAll(quarantined);
+            return all;
         }
     }
 

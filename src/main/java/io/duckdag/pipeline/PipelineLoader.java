@@ -28,7 +28,7 @@ import org.jgrapht.graph.DefaultEdge;
  */
 public final class PipelineLoader {
     private static final Set<String> ROOT_KEYS = orderedSet("pipeline", "description", "settings", "params", "tables", "steps");
-    private static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "metadata_db", "state_dir",
+    private static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "quarantine", "metadata_db", "state_dir",
             "max_parallel", "keep_backups", "duckdb");
     private static final Set<String> DUCKDB_KEYS = orderedSet("memory_limit", "threads", "temp_directory");
     private static final Set<String> TABLE_KEYS = orderedSet("partition_by", "sort_by", "key", "columns", "on_unreadable");
@@ -134,6 +134,7 @@ public final class PipelineLoader {
                 path(m, "lake", scope).orElse(d.lake()),
                 path(m, "staging", scope).orElse(d.staging()),
                 path(m, "backups", scope).orElse(d.backups()),
+                path(m, "quarantine", scope).orElse(d.quarantine()),
                 path(m, "metadata_db", scope).orElse(d.metadataDb()),
                 path(m, "state_dir", scope).orElse(d.stateDir()),
                 m.get("max_parallel").map(n -> Nodes.integer(n, "max_parallel", 1)).orElse(d.maxParallel()),
@@ -144,7 +145,7 @@ public final class PipelineLoader {
     }
 
     /**
-     * The lake, staging and backups must be three separate folders, none inside another: a
+     * The lake, staging, backups and quarantine must be separate folders, none inside another: a
      * backup inside the lake would be read as a table, and staging inside it would be read as data.
      * Paths that DuckDB reads must not hold glob characters.
      */
@@ -153,9 +154,10 @@ public final class PipelineLoader {
         folders.put("lake", s.lake());
         folders.put("staging", s.staging());
         folders.put("backups", s.backups());
+        folders.put("quarantine", s.quarantine());
         for (Map.Entry<String, Path> a : folders.entrySet()) {
             Location at = m.entry(a.getKey()).map(Node.Entry::keyLocation).orElse(m.location());
-            if (!a.getKey().equals("backups") && a.getValue().toString().matches(".*[*?\\[\\]{}].*")) {
+            if (List.of("lake", "staging").contains(a.getKey()) && a.getValue().toString().matches(".*[*?\\[\\]{}].*")) {
                 throw new PipelineException(at, a.getKey() + " '" + a.getValue() + "' holds a character DuckDB reads as a glob pattern "
                         + "(* ? [ ] { }); use a folder without them");
             }
@@ -164,7 +166,7 @@ public final class PipelineLoader {
                 Path y = b.getValue().toAbsolutePath().normalize();
                 if (!a.getKey().equals(b.getKey()) && x.startsWith(y)) {
                     throw new PipelineException(at, a.getKey() + " (" + a.getValue() + ") " + (x.equals(y) ? "is the same folder as " : "is inside ")
-                            + b.getKey() + " (" + b.getValue() + "); the lake, staging and backups must be separate folders");
+                            + b.getKey() + " (" + b.getValue() + "); the lake, staging, backups and quarantine must be separate folders");
                 }
             }
         }

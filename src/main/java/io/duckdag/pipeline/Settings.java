@@ -11,6 +11,7 @@ public record Settings(
         Path lake,
         Path staging,
         Path backups,
+        Path quarantine,
         Path metadataDb,
         Path stateDir,
         int maxParallel,
@@ -18,13 +19,14 @@ public record Settings(
         DuckDbSettings duckdb) {
 
     public static final Settings DEFAULT = new Settings(
-            Path.of("data/parquet"), Path.of("data/staging"), Path.of("data/backups"),
+            Path.of("data/parquet"), Path.of("data/staging"), Path.of("data/backups"), Path.of("data/quarantine"),
             Path.of("data/metadata.db"), Path.of("state"), 2, 1, DuckDbSettings.DEFAULT);
 
     public Settings {
         Objects.requireNonNull(lake);
         Objects.requireNonNull(staging);
         Objects.requireNonNull(backups);
+        Objects.requireNonNull(quarantine);
         Objects.requireNonNull(metadataDb);
         Objects.requireNonNull(stateDir);
         Objects.requireNonNull(duckdb);
@@ -34,6 +36,6 @@ public record Settings(
     }
 
     public Settings withStateDir(Path dir) {
-        return new Settings(lake, staging, backups, metadataDb, dir, maxParallel, keepBackups, duckdb);
+        return new Settings(lake, staging, backups, quarantine, metadataDb, dir, maxParallel, keepBackups, duckdb);
     }
 }

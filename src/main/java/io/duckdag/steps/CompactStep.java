@@ -10,6 +10,8 @@ import io.duckdag.lake.Partition;
 import io.duckdag.lake.PartitionCompaction;
 import io.duckdag.lake.StagedFile;
 import io.duckdag.lake.TableManifest;
+import io.duckdag.lake.UnreadableFile;
+import io.duckdag.pipeline.DuckDbSettings;
 import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.TableSpec;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Rewrites the partitions of one table that changed since duckdag last put compacted data
@@ -68,17 +71,12 @@ public final class CompactStep implements StepExecutor {
                     result = done.get();
                     ctx.log().println(p.label() + ": already compacted by an earlier attempt, kept");
                 } else {
-                    try {
-                        result = compactor.compact(table, p, p.dirIn(live), e.getValue(), p.dirIn(staged), prefix,
-                                targetBytes, config.rowGroupSize());
-                    } catch (SQLException ex) {
-                        ctx.cancellation().throwIfCancelled();
-                        throw new StepFailedException("DuckDB could not compact partition " + p.label() + " of " + table.name()
-                                + ": " + firstLine(ex.getMessage()));
-                    }
+                    result = compactPartition(ctx, table, compactor, p, live, staged, e.getValue(), prefix, targetBytes, config);
                     ctx.log().println(p.label() + ": " + result.inputs().size() + " files, " + result.rowsIn() + " rows -> "
                             + result.outputs().size() + " files, " + result.rowsOut() + " rows");
                     result.drift().forEach(d -> ctx.log().println(p.label() + ": schema drift: " + d));
+                    result.quarantined().forEach(q -> ctx.log().println(p.label() + ": " + q.file().name()
+                            + " left out, to be moved to the quarantine when the partition is swapped"));
                 }
                 record = record.with(result);
                 record.save(ctx.runDir());
@@ -88,6 +86,62 @@ public final class CompactStep implements StepExecutor {
         record = new Compaction(ctx.runId(), table.name(), true, record.partitions(), unchanged);
         record.save(ctx.runDir());
         return StepResult.of(metrics(record));
+    }
+
+    /**
+     * Compacts one partition. When DuckDB fails (its errors often name no file), each input is
+     * read on its own to find the files it cannot read; they are named, and then either the step
+     * fails (on_unreadable: fail) or the rest is compacted and those files are left for swap to
+     * move to the quarantine (on_unreadable: quarantine).
+     */
+    private static PartitionCompaction compactPartition(StepContext ctx, TableSpec table, Compactor compactor, Partition p, Path live,
+                                                        Path staged, List<LakeFile> files, String prefix, long targetBytes,
+                                                        StepConfig.Compact config) throws Exception {
+        String label = "partition " + p.label() + " of " + table.name();
+        Path dir = p.dirIn(live);
+        try {
+            return compactor.compact(table, p, dir, files, p.dirIn(staged), prefix, targetBytes, config.rowGroupSize());
+        } catch (SQLException ex) {
+            ctx.cancellation().throwIfCancelled();
+            String reason = firstLine(ex.getMessage());
+            if (Compactor.outOfMemory(reason)) {
+                throw outOfMemory(ctx, label, reason);
+            }
+            List<UnreadableFile> bad = compactor.unreadable(dir, files);
+            if (bad.isEmpty()) {
+                throw new StepFailedException("DuckDB could not compact " + label + ": " + reason);
+            }
+            bad.forEach(b -> ctx.log().println(p.label() + ": DuckDB cannot read " + dir.resolve(b.file().name()) + ": " + b.error()));
+            String named = bad.stream().map(b -> dir.resolve(b.file().name()) + " (" + b.error() + ")").collect(Collectors.joining(", "));
+            if (table.onUnreadable() == TableSpec.OnUnreadable.FAIL) {
+                throw new StepFailedException(label + ": DuckDB cannot read " + (bad.size() == 1 ? "the file " : bad.size() + " files: ")
+                        + named + "; nothing was written. Move it out of the lake or replace it with a good copy, or set "
+                        + "'on_unreadable: quarantine' under table " + table.name() + " to have duckdag move unreadable files to "
+                        + ctx.pipeline().settings().quarantine() + " and compact the rest");
+            }
+            List<LakeFile> rest = files.stream().filter(f -> bad.stream().noneMatch(b -> b.file().equals(f))).toList();
+            if (rest.isEmpty()) {
+                return new PartitionCompaction(p.path(), p.values(), List.of(), List.of(), 0, 0, List.of(), List.of(), bad);
+            }
+            PartitionCompaction result;
+            try {
+                result = compactor.compact(table, p, dir, rest, p.dirIn(staged), prefix, targetBytes, config.rowGroupSize());
+            } catch (SQLException again) {
+                ctx.cancellation().throwIfCancelled();
+                String why = firstLine(again.getMessage());
+                throw Compactor.outOfMemory(why) ? outOfMemory(ctx, label, why)
+                        : new StepFailedException("DuckDB could not compact " + label + " without its unreadable files: " + why);
+            }
+            return new PartitionCompaction(result.partition(), result.values(), result.inputs(), result.outputs(), result.rowsIn(),
+                    result.rowsOut(), result.columns(), result.drift(), bad);
+        }
+    }
+
+    private static StepFailedException outOfMemory(StepContext ctx, String label, String reason) {
+        DuckDbSettings d = ctx.pipeline().settings().duckdb();
+        return new StepFailedException(label + " does not fit in DuckDB's memory (settings.duckdb: memory_limit " + d.memoryLimit()
+                + ", threads " + d.threads() + "; DuckDB said: " + reason + "). Raise memory_limit, or lower threads (each thread "
+                + "holds its own buffers), then resume the run; nothing was written to the lake");
     }
 
     /** A lake folder that does not exist is a wrong path far more often than an empty lake. */
@@ -124,6 +178,13 @@ public final class CompactStep implements StepExecutor {
         m.put("files_out", c.partitions().stream().mapToLong(p -> p.outputs().size()).sum());
         m.put("bytes_out", c.partitions().stream().flatMap(p -> p.outputs().stream()).mapToLong(StagedFile::size).sum());
         m.put("rows_out", c.partitions().stream().mapToLong(PartitionCompaction::rowsOut).sum());
+        List<String> quarantined = c.partitions().stream()
+                .flatMap(p -> p.quarantined().stream().map(q -> p.asPartition().dirIn(Path.of("")).resolve(q.file().name()).toString()))
+                .toList();
+        if (!quarantined.isEmpty()) {
+            m.put("files_quarantined", quarantined.size());
+            m.put("quarantined", quarantined);
+        }
         long drift = c.partitions().stream().mapToLong(p -> p.drift().size()).sum();
         if (drift > 0) {
             m.put("schema_drift", drift);

@@ -8,6 +8,7 @@ import io.duckdag.lake.PartitionCompaction;
 import io.duckdag.lake.StagedFile;
 import io.duckdag.lake.SwapRecord;
 import io.duckdag.lake.TableManifest;
+import io.duckdag.lake.UnreadableFile;
 import io.duckdag.lake.Verification;
 import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.TableSpec;
@@ -45,13 +46,18 @@ public final class SwapStep implements StepExecutor {
         Path live = layout.liveTable(table.name());
         Path staged = layout.stagedTable(ctx.runId(), table.name());
         Path backup = layout.backupTable(ctx.runId(), table.name());
+        Path quarantine = layout.quarantineTable(ctx.runId(), table.name());
         if (!compaction.partitions().isEmpty()) {
             sameFileSystem(live, staged, layout.backups());
+        }
+        if (compaction.partitions().stream().anyMatch(c -> !c.quarantined().isEmpty())) {
+            sameFileSystem(live, staged, layout.quarantine());
         }
         Journal journal = new Journal(ctx.pipelineStateDir(), ctx.failpoints());
         int swapped = 0;
         int late = 0;
         int backedUp = 0;
+        int quarantined = 0;
         for (PartitionCompaction c : compaction.partitions()) {
             ctx.cancellation().throwIfCancelled();
             String label = "partition " + c.asPartition().label() + " of " + table.name();
@@ -84,14 +90,16 @@ public final class SwapStep implements StepExecutor {
             }
             Map<String, LakeFile> now = LakeScanner.files(liveDir).stream()
                     .collect(Collectors.toMap(LakeFile::name, f -> f, (a, b) -> a, LinkedHashMap::new));
-            for (LakeFile input : c.inputs()) {
+            List<LakeFile> movedOut = new ArrayList<>(c.inputs());
+            c.quarantined().forEach(q -> movedOut.add(q.file()));
+            for (LakeFile input : movedOut) {
                 LakeFile current = now.get(input.name());
                 if (!input.equals(current)) {
                     throw new StepFailedException(label + ": input file " + input.name() + (current == null ? " was removed" : " was rewritten")
                             + " after compaction read it, so the compacted data is out of date; nothing was swapped. Run the pipeline again");
                 }
             }
-            Set<String> inputNames = c.inputs().stream().map(LakeFile::name).collect(Collectors.toSet());
+            Set<String> inputNames = movedOut.stream().map(LakeFile::name).collect(Collectors.toSet());
             List<String> lateFiles = now.keySet().stream().filter(n -> !inputNames.contains(n)).toList();
 
             List<Journal.Move> moves = new ArrayList<>();
@@ -115,9 +123,22 @@ public final class SwapStep implements StepExecutor {
                 moves.add(Journal.Move.guarded(liveDir.resolve(f.name()), target, f.size(), f.mtimeNanos()));
                 backups.add(new SwapRecord.Backup(f.name(), target.toAbsolutePath().normalize().toString()));
             }
+            List<SwapRecord.Backup> toQuarantine = new ArrayList<>();
+            Path quarantineDir = c.asPartition().dirIn(quarantine);
+            for (UnreadableFile q : c.quarantined()) {
+                Path target = quarantineDir.resolve(q.file().name());
+                for (int n = 1; Files.exists(target); n++) {
+                    target = quarantineDir.resolve(q.file().name() + "." + n);
+                }
+                moves.add(Journal.Move.guarded(liveDir.resolve(q.file().name()), target, q.file().size(), q.file().mtimeNanos()));
+                toQuarantine.add(new SwapRecord.Backup(q.file().name(), target.toAbsolutePath().normalize().toString()));
+            }
             TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), putLive);
-            SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive, backups));
+            SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive, backups, toQuarantine));
             DurableFiles.createDirectories(backupDir);
+            if (!toQuarantine.isEmpty()) {
+                DurableFiles.createDirectories(quarantineDir);
+            }
             try {
                 journal.apply(new Journal.Entry("swap of " + label + " (run " + ctx.runId() + ")", moves, List.of(
                         Journal.Write.of(TableManifest.file(ctx.pipelineStateDir(), table.name()), manifest.json()),
@@ -129,6 +150,8 @@ public final class SwapStep implements StepExecutor {
             }
             ctx.log().println(c.asPartition().label() + ": " + putLive.size() + " files live, " + c.inputs().size()
                     + " moved to " + backupDir + (lateFiles.isEmpty() ? "" : ", " + lateFiles.size() + " late files left live: " + lateFiles));
+            toQuarantine.forEach(q -> ctx.log().println(c.asPartition().label() + ": unreadable " + q.name() + " moved to " + q.path()));
+            quarantined += toQuarantine.size();
             swapped++;
             late += lateFiles.size();
             backedUp += c.inputs().size();
@@ -137,6 +160,9 @@ public final class SwapStep implements StepExecutor {
         m.put("partitions_swapped", swapped);
         m.put("files_backed_up", backedUp);
         m.put("late_files_kept_live", late);
+        if (quarantined > 0) {
+            m.put("files_quarantined", quarantined);
+        }
         return StepResult.of(m);
     }
 

@@ -54,6 +54,7 @@ final class LakeFixture {
                   lake: %1$s/lake
                   staging: %1$s/staging
                   backups: %1$s/backups
+                  quarantine: %1$s/quarantine
                   metadata_db: %1$s/metadata.db
                   state_dir: %1$s/state
                   keep_backups: 2
