@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Where the lake and duckdag's own folders are, and how much runs at once. Paths are kept
+ * Where the lake and duckdag's own folders are, the DuckDB release whose clients must be able
+ * to open the metadata database, and how much runs at once. Paths are kept
  * as written (relative to the current directory) so that plans print them the way the user wrote them.
  */
 public record Settings(
@@ -12,6 +13,7 @@ public record Settings(
         Path staging,
         Path backups,
         Path metadataDb,
+        StorageVersion metadataStorageVersion,
         Path stateDir,
         int maxParallel,
         int keepBackups,
@@ -19,13 +21,14 @@ public record Settings(
 
     public static final Settings DEFAULT = new Settings(
             Path.of("data/parquet"), Path.of("data/staging"), Path.of("data/backups"),
-            Path.of("data/metadata.db"), Path.of("state"), 2, 1, DuckDbSettings.DEFAULT);
+            Path.of("data/metadata.db"), StorageVersion.V1_0_0, Path.of("state"), 2, 1, DuckDbSettings.DEFAULT);
 
     public Settings {
         Objects.requireNonNull(lake);
         Objects.requireNonNull(staging);
         Objects.requireNonNull(backups);
         Objects.requireNonNull(metadataDb);
+        Objects.requireNonNull(metadataStorageVersion);
         Objects.requireNonNull(stateDir);
         Objects.requireNonNull(duckdb);
         if (maxParallel < 1 || keepBackups < 0) {
@@ -34,6 +37,6 @@ public record Settings(
     }
 
     public Settings withStateDir(Path dir) {
-        return new Settings(lake, staging, backups, metadataDb, dir, maxParallel, keepBackups, duckdb);
+        return new Settings(lake, staging, backups, metadataDb, metadataStorageVersion, dir, maxParallel, keepBackups, duckdb);
     }
 }
