@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A DuckDB 1.x client in a child process (the old and the new driver cannot share a JVM: both
- * load a native library under the same class names). Maven copies the old driver into
+ * A DuckDB 1.x client in a child process (the old driver's classes have the same names as
+ * the 2.0 driver's, so they cannot share a class path). Maven copies the old driver into
  * target/old-duckdb and names it in the system property {@code old.duckdb.jar}.
  */
 final class OldDuckDb {
