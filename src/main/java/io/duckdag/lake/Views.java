@@ -2,7 +2,7 @@ package io.duckdag.lake;
 
 import java.nio.file.Path;
 
-/** The SQL of the views sync-metadata keeps in the metadata database. */
+/** The SQL of the views sync-metadata keeps in the metadata database (the connection's current database). */
 public final class Views {
     /** The comment that marks a view as duckdag's, so that it never drops a view it did not create. */
     public static final String MARK = "created by duckdag";
@@ -18,13 +18,31 @@ public final class Views {
     }
 
     public static String comment(String table, String pipeline) {
-        return "COMMENT ON VIEW " + Sql.identifier(table) + " IS " + Sql.literal(MARK + " (pipeline " + pipeline + ")");
+        return commentAs(table, MARK + " (pipeline " + pipeline + ")");
+    }
+
+    /** Sets a view's comment to {@code text}, as written. */
+    static String commentAs(String table, String text) {
+        return "COMMENT ON VIEW " + Sql.identifier(table) + " IS " + Sql.literal(text);
     }
 
     public static String drop(String table) {
         return "DROP VIEW IF EXISTS " + Sql.identifier(table);
     }
 
-    public static final String OURS = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' AND comment LIKE "
+    /**
+     * Whether a row of {@code duckdb_views()} is one of duckdag's views in the current database;
+     * never NULL (a view without a comment is not ours), so that {@code NOT} of it holds for the others.
+     */
+    static final String IS_OURS = "database_name = current_database() AND NOT internal AND schema_name = 'main' AND coalesce(comment, '') LIKE "
             + Sql.literal(MARK + "%");
+
+    public static final String OURS = "SELECT view_name FROM duckdb_views() WHERE " + IS_OURS;
+
+    /** Name, {@code CREATE VIEW} statement and comment of each of duckdag's views. */
+    static final String OURS_WITH_DEFINITIONS = "SELECT view_name, sql, comment FROM duckdb_views() WHERE " + IS_OURS + " ORDER BY view_name";
+
+    public static String rowCount(String table) {
+        return "SELECT count(*) FROM " + Sql.identifier(table);
+    }
 }

@@ -28,8 +28,8 @@ import org.jgrapht.graph.DefaultEdge;
  */
 public final class PipelineLoader {
     private static final Set<String> ROOT_KEYS = orderedSet("pipeline", "description", "settings", "params", "tables", "steps");
-    private static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "quarantine", "metadata_db", "state_dir",
-            "max_parallel", "keep_backups", "duckdb");
+    private static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "quarantine", "metadata_db",
+            "metadata_storage_version", "state_dir", "max_parallel", "keep_backups", "duckdb");
     private static final Set<String> DUCKDB_KEYS = orderedSet("memory_limit", "threads", "temp_directory");
     private static final Set<String> TABLE_KEYS = orderedSet("partition_by", "sort_by", "key", "columns", "on_unreadable");
     /** A DuckDB type as written in {@code columns:}: a name, then parentheses or brackets; never a quote or ';'. */
@@ -136,6 +136,7 @@ public final class PipelineLoader {
                 path(m, "backups", scope).orElse(d.backups()),
                 path(m, "quarantine", scope).orElse(d.quarantine()),
                 path(m, "metadata_db", scope).orElse(d.metadataDb()),
+                m.get("metadata_storage_version").map(PipelineLoader::storageVersion).orElse(d.metadataStorageVersion()),
                 path(m, "state_dir", scope).orElse(d.stateDir()),
                 m.get("max_parallel").map(n -> Nodes.integer(n, "max_parallel", 1)).orElse(d.maxParallel()),
                 m.get("keep_backups").map(n -> Nodes.integer(n, "keep_backups", 0)).orElse(d.keepBackups()),
@@ -170,6 +171,15 @@ public final class PipelineLoader {
                 }
             }
         }
+    }
+
+    /** Only releases from 1.0 on: older names give DuckDB 1.0's format anyway, and DuckDB knows no other text. */
+    private static StorageVersion storageVersion(Node node) {
+        String what = "metadata_storage_version";
+        return StorageVersion.parse(Nodes.text(node, what).strip())
+                .filter(v -> !StorageVersion.V1_0_0.isNewerThan(v))
+                .orElseThrow(() -> new PipelineException(node.location(), what + " must be a DuckDB release from v1.0.0 on, "
+                        + "written vX.Y.Z such as v1.0.0 or v1.4.0, but is " + node.describe()));
     }
 
     private static Optional<Path> path(Node.Mapping m, String key, Scope scope) {

@@ -57,6 +57,7 @@ public final class Fingerprints {
             }
             if (c instanceof StepConfig.SyncMetadata) {
                 settings.put("metadata_db", s.metadataDb().toString());
+                settings.put("metadata_storage_version", s.metadataStorageVersion().toString());
             }
             config.put("settings", settings);
         }

@@ -38,6 +38,19 @@ public final class DurableFiles {
         }
     }
 
+    /**
+     * Puts a file that another writer (DuckDB) wrote in place: forces it, renames it over
+     * {@code target} in one rename(2) and forces the folder, so a reader of {@code target}
+     * sees the old file or the whole new one, also after a power cut.
+     */
+    public static void replace(Path written, Path target) throws IOException {
+        try (FileChannel ch = FileChannel.open(written, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(written, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(target.toAbsolutePath().getParent());
+    }
+
     /** fsync of a folder, so that names created or renamed in it survive a power cut. */
     public static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

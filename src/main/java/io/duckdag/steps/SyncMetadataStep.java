@@ -1,13 +1,13 @@
 package io.duckdag.steps;
 
-import io.duckdag.lake.DuckDb;
 import io.duckdag.lake.LakeLayout;
+import io.duckdag.lake.MetadataDb;
 import io.duckdag.lake.Views;
 import io.duckdag.pipeline.Identifiers;
 import io.duckdag.pipeline.StepConfig;
+import io.duckdag.pipeline.StorageVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,8 +26,9 @@ import java.util.stream.Stream;
  * Creates or replaces one view per table in the metadata database, in one transaction: every
  * table folder of the lake that holds Parquet files (or only those named in {@code with.tables}).
  * A view duckdag created whose table is gone is dropped; a view it did not create is never
- * dropped. DuckDB lets one process open a database file; if another holds it, this retries
- * with backoff, then fails naming the holder.
+ * dropped. A new database file is created in {@code settings.metadata_storage_version}, so that
+ * DuckDB clients of that release open it. DuckDB lets one process open a database file; if
+ * another holds it, this retries with backoff, then fails naming the holder.
  */
 public final class SyncMetadataStep implements StepExecutor {
     static final int ATTEMPTS = 6;
@@ -63,9 +64,11 @@ public final class SyncMetadataStep implements StepExecutor {
                 ctx.log().println(t + ": no Parquet files in " + root + ", no view");
             }
         }
-        Connection connection = open(ctx, layout);
+        StorageVersion wanted = ctx.pipeline().settings().metadataStorageVersion();
         List<String> dropped = new ArrayList<>();
-        try (connection; Statement s = connection.createStatement()) {
+        boolean rebuilt;
+        try (MetadataDb db = open(ctx, layout, wanted); Statement s = db.connection().createStatement()) {
+            keepReadable(ctx, db, layout.metadataDb(), wanted);
             List<String> ours = new ArrayList<>();
             try (ResultSet rs = s.executeQuery(Views.OURS)) {
                 while (rs.next()) {
@@ -87,29 +90,62 @@ public final class SyncMetadataStep implements StepExecutor {
             ctx.failpoints().hit("sync:before-commit");
             s.execute("COMMIT");
             for (String view : withFiles.keySet()) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM " + io.duckdag.lake.Sql.identifier(view))) {
+                try (ResultSet rs = s.executeQuery(Views.rowCount(view))) {
                     rs.next();
                     ctx.log().println("view " + view + ": " + rs.getLong(1) + " rows");
                 }
             }
+            rebuilt = db.finishRebuild();
         } catch (SQLException e) {
             ctx.cancellation().throwIfCancelled();
             throw new StepFailedException("DuckDB could not update the views in " + layout.metadataDb() + ": "
                     + e.getMessage().strip().lines().findFirst().orElse("") + "; the views are as they were");
+        }
+        if (rebuilt) {
+            ctx.log().println(layout.metadataDb() + " now holds the views in storage version " + wanted);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("views", withFiles.size());
         if (!dropped.isEmpty()) {
             m.put("views_dropped", dropped.size());
         }
+        if (rebuilt) {
+            m.put("rebuilt_in", wanted.toString());
+        }
         return StepResult.of(m);
     }
 
-    private Connection open(StepContext ctx, LakeLayout layout) throws Exception {
+    /**
+     * A file in a newer storage version than {@code wanted} (one an earlier duckdag wrote in DuckDB's
+     * default) is rebuilt in {@code wanted} when it holds nothing but duckdag's views, which can be
+     * re-created from the lake; anything else in it may be the user's only copy, so it is left as it is.
+     */
+    private static void keepReadable(StepContext ctx, MetadataDb db, Path file, StorageVersion wanted) throws Exception {
+        Optional<StorageVersion> found = db.storageVersion();
+        if (found.isEmpty() || !found.get().isNewerThan(wanted)) {
+            return;
+        }
+        String unreadable = file + " is in DuckDB storage version " + found.get() + ", which DuckDB releases before "
+                + found.get() + (found.get().major() > 1 ? " (every DuckDB 1.x)" : "") + " cannot open";
+        List<String> others = db.otherObjects();
+        if (others.isEmpty()) {
+            ctx.log().println(unreadable + "; it holds only duckdag's views, so they are written to a new file in storage version "
+                    + wanted + " (settings.metadata_storage_version) that replaces it");
+            db.beginRebuild(wanted);
+            return;
+        }
+        ctx.log().println("warning: " + unreadable + ". It also holds " + String.join(", ", others)
+                + ", which duckdag did not create, so it is left in " + found.get() + " and its views are updated there."
+                + " To let older clients open it, copy those objects to another database and delete " + file
+                + " (the next sync-metadata creates it in " + wanted + "), or set settings.metadata_storage_version to "
+                + found.get() + " if every client is that new");
+    }
+
+    private MetadataDb open(StepContext ctx, LakeLayout layout, StorageVersion version) throws Exception {
         Duration delay = firstDelay;
         for (int attempt = 1; ; attempt++) {
             try {
-                return DuckDb.open(Optional.of(layout.metadataDb()), ctx.pipeline().settings().duckdb());
+                return MetadataDb.attach(layout.metadataDb(), version, ctx.pipeline().settings().duckdb());
             } catch (SQLException e) {
                 Matcher m = HOLDER.matcher(String.valueOf(e.getMessage()));
                 if (!m.find()) {

@@ -78,6 +78,7 @@ class ExpanderTest {
 
         assertThat(p.settings().lake()).isEqualTo(Path.of("/mnt/lake/parquet"));
         assertThat(p.settings().duckdb()).isEqualTo(new DuckDbSettings("512MiB", 1, Path.of("/mnt/lake/tmp")));
+        assertThat(p.settings().metadataStorageVersion()).isEqualTo(new StorageVersion(1, 4, 0));
         assertThat(p.settings().maxParallel()).isEqualTo(4);
         assertThat(p.settings().keepBackups()).isEqualTo(3);
         assertThat(p.table("cash_flow").orElseThrow().partitionBy()).isEmpty();

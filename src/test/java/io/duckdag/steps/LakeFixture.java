@@ -69,6 +69,13 @@ final class LakeFixture {
         return this;
     }
 
+    /** Sets {@code settings.metadata_storage_version}, which the fixture otherwise leaves at its default. */
+    LakeFixture metadataStorageVersion(String version) throws IOException {
+        String text = Files.readString(file).replaceAll("\n  metadata_storage_version: [^\n]*", "");
+        Files.writeString(file, text.replace("\n  keep_backups: 2", "\n  metadata_storage_version: " + version + "\n  keep_backups: 2"));
+        return this;
+    }
+
     /** Writes a Parquet file from a SELECT into {@code lake/<relative>}, with the given modification time. */
     Path write(String relative, String select, long mtimeSeconds) throws Exception {
         Path target = lake.resolve(relative);
