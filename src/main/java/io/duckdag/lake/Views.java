@@ -12,9 +12,29 @@ public final class Views {
 
     /** Reads every Parquet file of the table with its partition columns, columns matched by name. */
     public static String create(String table, Path tableRoot) {
+        return create(table, tableRoot, java.util.Map.of());
+    }
+
+    /**
+     * As {@link #create(String, Path)}, with each column of {@code casts} cast to its declared
+     * type: files that arrived since the last compaction may still hold another type, and the
+     * view should read as the table's declared types, not as DuckDB widens them.
+     */
+    public static String create(String table, Path tableRoot, java.util.Map<String, String> casts) {
+        String replace = casts.isEmpty() ? "" : casts.entrySet().stream()
+                .map(c -> "CAST(" + Sql.identifier(c.getKey()) + " AS " + c.getValue() + ") AS " + Sql.identifier(c.getKey()))
+                .collect(java.util.stream.Collectors.joining(", ", " REPLACE (", ")"));
+        return "CREATE OR REPLACE VIEW " + Sql.identifier(table) + " AS SELECT *" + replace + " FROM " + files(tableRoot);
+    }
+
+    /** The columns the view of the table would have, to learn which declared columns are there to cast. */
+    public static String describe(Path tableRoot) {
+        return "SELECT column_name FROM (DESCRIBE SELECT * FROM " + files(tableRoot) + ")";
+    }
+
+    private static String files(Path tableRoot) {
         Path glob = tableRoot.toAbsolutePath().normalize().resolve("**").resolve("*.parquet");
-        return "CREATE OR REPLACE VIEW " + Sql.identifier(table) + " AS SELECT * FROM read_parquet(" + Sql.literal(glob)
-                + ", hive_partitioning = true, union_by_name = true)";
+        return "read_parquet(" + Sql.literal(glob) + ", hive_partitioning = true, union_by_name = true)";
     }
 
     public static String comment(String table, String pipeline) {

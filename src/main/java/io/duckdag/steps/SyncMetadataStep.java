@@ -77,7 +77,7 @@ public final class SyncMetadataStep implements StepExecutor {
             }
             s.execute("BEGIN TRANSACTION");
             for (Map.Entry<String, Path> e : withFiles.entrySet()) {
-                s.execute(Views.create(e.getKey(), e.getValue()));
+                s.execute(Views.create(e.getKey(), e.getValue(), declaredCasts(s, ctx, e.getKey(), e.getValue())));
                 s.execute(Views.comment(e.getKey(), ctx.pipeline().name()));
             }
             for (String view : ours) {
@@ -164,6 +164,27 @@ public final class SyncMetadataStep implements StepExecutor {
                 delay = delay.multipliedBy(2);
             }
         }
+    }
+
+    /** The declared column types of the table ({@code tables.<t>.columns}) that its files have. */
+    private static Map<String, String> declaredCasts(Statement s, StepContext ctx, String table, Path root) throws SQLException {
+        Map<String, String> declared = ctx.pipeline().table(table).map(io.duckdag.pipeline.TableSpec::columns).orElse(Map.of());
+        if (declared.isEmpty()) {
+            return Map.of();
+        }
+        List<String> present = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery(Views.describe(root))) {
+            while (rs.next()) {
+                present.add(rs.getString(1));
+            }
+        }
+        Map<String, String> casts = new LinkedHashMap<>();
+        declared.forEach((column, type) -> {
+            if (present.contains(column)) {
+                casts.put(column, type);
+            }
+        });
+        return casts;
     }
 
     /** Table folders of the lake: plain names that hold at least one Parquet file somewhere below. */

@@ -105,6 +105,11 @@ class TypeConflictTest {
         assertThat(f.rows(Optional.of(db), "SELECT round(sum(basic_eps), 2) FROM t")).containsExactly("3.2");
         assertThat(Files.readString(f.runDir().resolve("logs/compact[t].log")))
                 .contains("schema drift: column basic_eps has types DOUBLE, VARCHAR (cast to the declared DOUBLE; every value converted exactly)");
+
+        // A file that arrives with the old type still reads as the declared type through the view.
+        f.write("t/year=2024/late.parquet", "SELECT '000006.SZ' AS ts_code, '2' AS basic_eps", 3000);
+        assertThat(f.run(LakeFixture.only("sync")).exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.rows(Optional.of(db), "SELECT typeof(basic_eps), round(sum(basic_eps), 2) FROM t GROUP BY ALL")).containsExactly("DOUBLE|5.2");
     }
 
     @Test
