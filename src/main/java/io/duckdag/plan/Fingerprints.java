@@ -46,6 +46,14 @@ public final class Fingerprints {
             spec.put("partition_by", t.partitionBy());
             spec.put("sort_by", t.sortBy());
             spec.put("key", t.key());
+            // Only when set, so that fingerprints recorded before these keys existed still match.
+            if (!t.columns().isEmpty()) {
+                spec.put("columns", t.columns());
+            }
+            if (t.onUnreadable() != TableSpec.OnUnreadable.FAIL) {
+                spec.put("on_unreadable", t.onUnreadable().yamlName());
+                spec.put("quarantine", s.quarantine().toString());
+            }
             config.put("table", spec);
         }
         if (table != null || c instanceof StepConfig.DemoDownload || c instanceof StepConfig.SyncMetadata) {
@@ -58,6 +66,11 @@ public final class Fingerprints {
             if (c instanceof StepConfig.SyncMetadata) {
                 settings.put("metadata_db", s.metadataDb().toString());
                 settings.put("metadata_storage_version", s.metadataStorageVersion().toString());
+                Map<String, Object> declared = new LinkedHashMap<>();
+                pipeline.tables().stream().filter(t -> !t.columns().isEmpty()).forEach(t -> declared.put(t.name(), t.columns()));
+                if (!declared.isEmpty()) {
+                    config.put("declared_columns", declared); // the views cast them
+                }
             }
             config.put("settings", settings);
         }
