@@ -44,10 +44,12 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
      */
     public static InputSchema resolve(String where, Map<Path, List<Column>> files, Map<String, String> declared, List<String> leaveOut) {
         Map<String, Map<String, Path>> typesSeen = new LinkedHashMap<>(); // column -> type -> first file with it
+        Map<String, Map<String, Integer>> filesPerType = new LinkedHashMap<>();
         for (Map.Entry<Path, List<Column>> f : files.entrySet()) {
             for (Column c : f.getValue()) {
                 if (!leaveOut.contains(c.name())) {
                     typesSeen.computeIfAbsent(c.name(), k -> new LinkedHashMap<>()).putIfAbsent(c.type(), f.getKey());
+                    filesPerType.computeIfAbsent(c.name(), k -> new LinkedHashMap<>()).merge(c.type(), 1, Integer::sum);
                 }
             }
         }
@@ -68,7 +70,7 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
             } else {
                 Optional<String> common = TypeWidening.common(types);
                 if (common.isEmpty()) {
-                    throw new LakeException(conflict(where, name, e.getValue()));
+                    throw new LakeException(conflict(where, name, e.getValue(), filesPerType.get(name)));
                 }
                 type = common.get();
                 drift.add("column " + name + " has types " + String.join(", ", types) + " (widened exactly to " + type + ")");
@@ -108,15 +110,21 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
         return groups.size() <= 1;
     }
 
-    private static String conflict(String where, String column, Map<String, Path> types) {
+    /** Names each type with a file that has it, and suggests declaring the type most files have. */
+    private static String conflict(String where, String column, Map<String, Path> types, Map<String, Integer> filesPerType) {
         StringBuilder b = new StringBuilder(where).append(": column ").append(column)
                 .append(" has types that do not all convert exactly into one type: ");
         String sep = "";
         for (Map.Entry<String, Path> t : types.entrySet()) {
-            b.append(sep).append(t.getKey()).append(" (in ").append(t.getValue().getFileName()).append(")");
+            int n = filesPerType.get(t.getKey());
+            b.append(sep).append(t.getKey()).append(n == 1 ? " (in " : " (in " + n + " files, e.g. ").append(t.getValue().getFileName()).append(")");
             sep = ", ";
         }
-        String example = types.keySet().iterator().next();
+        // The type most files have; on a tie not text, since numbers written as text are the usual accident.
+        String example = filesPerType.entrySet().stream()
+                .max(java.util.Comparator.comparing((Map.Entry<String, Integer> t) -> t.getValue())
+                        .thenComparing(t -> !t.getKey().equals("VARCHAR")))
+                .map(Map.Entry::getKey).orElseThrow();
         return b.append("; nothing was written. Declare the type its values should have under the table, e.g. columns: { ")
                 .append(column).append(": ").append(example).append(" }; every value is then cast to it, and a value that does not ")
                 .append("convert exactly fails naming its file").toString();
