@@ -53,13 +53,13 @@ public final class Compactor {
                 table.partitionBy());
         List<String> names = schema.names();
         for (String needed : concat(table.sortBy(), table.key())) {
-            if (!names.contains(needed)) {
+            if (!InputSchema.contains(names, needed)) {
                 throw new LakeException(where + ": column " + needed + " (in sort_by or key) is in none of its " + files.size()
                         + " files; the files have: " + String.join(", ", names));
             }
         }
         for (String technical : List.of(TableSql.FILE, "file_row_number")) {
-            if (names.contains(technical)) {
+            if (InputSchema.contains(names, technical)) {
                 throw new LakeException(where + ": the files have a column named " + technical + ", a name DuckDB itself "
                         + "gives the row number (or duckdag the file name) while reading; rename that column in the files");
             }
@@ -163,7 +163,7 @@ public final class Compactor {
     /** Every value of a column whose type is declared must convert to it exactly; else fail naming the file. */
     private void checkDeclared(String where, TableSpec table, InputSchema schema) throws SQLException {
         for (Column c : schema.columns()) {
-            if (!table.columns().containsKey(c.name())) {
+            if (!InputSchema.contains(List.copyOf(table.columns().keySet()), c.name())) {
                 continue;
             }
             for (InputSchema.Group g : schema.groups()) {

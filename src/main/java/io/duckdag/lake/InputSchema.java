@@ -33,7 +33,9 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
     public record Group(List<Path> files, Map<String, String> types) {
         public Group {
             files = List.copyOf(files);
-            types = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(types));
+            Map<String, String> copy = byName();
+            copy.putAll(types);
+            types = java.util.Collections.unmodifiableMap(copy); // looked up without regard to case
         }
     }
 
@@ -43,24 +45,28 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
      * @param leaveOut the partition columns: their value comes from the folder, not the files
      */
     public static InputSchema resolve(String where, Map<Path, List<Column>> files, Map<String, String> declared, List<String> leaveOut) {
-        Map<String, Map<String, Path>> typesSeen = new LinkedHashMap<>(); // column -> type -> first file with it
-        Map<String, Map<String, Integer>> filesPerType = new LinkedHashMap<>();
+        // Column names match without regard to case, as DuckDB matches them: 'Code' in one file
+        // and 'code' in another are one column, spelt as first seen.
+        Map<String, Map<String, Path>> typesSeen = byName(); // column -> type -> first file with it
+        Map<String, Map<String, Integer>> filesPerType = byName();
         for (Map.Entry<Path, List<Column>> f : files.entrySet()) {
             for (Column c : f.getValue()) {
-                if (!leaveOut.contains(c.name())) {
+                if (!contains(leaveOut, c.name())) {
                     typesSeen.computeIfAbsent(c.name(), k -> new LinkedHashMap<>()).putIfAbsent(c.type(), f.getKey());
                     filesPerType.computeIfAbsent(c.name(), k -> new LinkedHashMap<>()).merge(c.type(), 1, Integer::sum);
                 }
             }
         }
+        Map<String, String> declaredTypes = byName();
+        declaredTypes.putAll(declared);
         List<Column> columns = new ArrayList<>();
         List<String> drift = new ArrayList<>();
         for (Map.Entry<String, Map<String, Path>> e : typesSeen.entrySet()) {
             String name = e.getKey();
             Set<String> types = e.getValue().keySet();
             String type;
-            if (declared.containsKey(name)) {
-                type = declared.get(name);
+            if (declaredTypes.containsKey(name)) {
+                type = declaredTypes.get(name);
                 if (!types.equals(Set.of(type))) {
                     drift.add("column " + name + " has types " + String.join(", ", types) + " (cast to the declared " + type
                             + "; every value converted exactly)");
@@ -76,7 +82,7 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
                 drift.add("column " + name + " has types " + String.join(", ", types) + " (widened exactly to " + type + ")");
             }
             columns.add(new Column(name, type));
-            long missing = files.values().stream().filter(cs -> cs.stream().noneMatch(c -> c.name().equals(name))).count();
+            long missing = files.values().stream().filter(cs -> cs.stream().noneMatch(c -> fold(c.name()).equals(fold(name)))).count();
             if (missing > 0) {
                 drift.add("column " + name + " is missing from " + missing + " of " + files.size() + " files (read as NULL there)");
             }
@@ -89,16 +95,68 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
         Map<Set<Column>, List<Path>> grouped = new LinkedHashMap<>();
         for (Map.Entry<Path, List<Column>> f : files.entrySet()) {
             Set<Column> key = new LinkedHashSet<>();
-            f.getValue().stream().filter(c -> !leaveOut.contains(c.name())).forEach(key::add);
+            f.getValue().stream().filter(c -> !contains(leaveOut, c.name()))
+                    .map(c -> new Column(fold(c.name()), c.type())).forEach(key::add);
             grouped.computeIfAbsent(Set.copyOf(key), k -> new ArrayList<>()).add(f.getKey());
         }
         List<Group> groups = new ArrayList<>();
         for (List<Path> members : grouped.values()) {
-            Map<String, String> types = new LinkedHashMap<>();
-            files.get(members.get(0)).stream().filter(c -> !leaveOut.contains(c.name())).forEach(c -> types.put(c.name(), c.type()));
+            Map<String, String> types = byName();
+            files.get(members.get(0)).stream().filter(c -> !contains(leaveOut, c.name())).forEach(c -> types.put(c.name(), c.type()));
             groups.add(new Group(members, types));
         }
         return groups;
+    }
+
+    /** A map keyed by column name without regard to case, in order of first insertion. */
+    static <V> Map<String, V> byName() {
+        return new CaseInsensitiveMap<>();
+    }
+
+    static boolean contains(List<String> names, String name) {
+        return names.stream().anyMatch(n -> fold(n).equals(fold(name)));
+    }
+
+    /** DuckDB folds only A-Z when it matches names ('Ä' and 'ä' stay two columns), and so do we. */
+    static String fold(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (char ch : name.toCharArray()) {
+            b.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);
+        }
+        return b.toString();
+    }
+
+    /** Insertion-ordered, keys compared without regard to case; the first spelling of a key is kept. */
+    private static final class CaseInsensitiveMap<V> extends java.util.AbstractMap<String, V> {
+        private final Map<String, String> spelling = new LinkedHashMap<>();
+        private final Map<String, V> values = new LinkedHashMap<>();
+
+        private static String fold(Object key) {
+            return InputSchema.fold(String.valueOf(key));
+        }
+
+        @Override
+        public V put(String key, V value) {
+            spelling.putIfAbsent(fold(key), key);
+            return values.put(fold(key), value);
+        }
+
+        @Override
+        public V get(Object key) {
+            return values.get(fold(key));
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return values.containsKey(fold(key));
+        }
+
+        @Override
+        public Set<Entry<String, V>> entrySet() {
+            Set<Entry<String, V>> out = new LinkedHashSet<>();
+            values.forEach((k, v) -> out.add(new java.util.AbstractMap.SimpleImmutableEntry<>(spelling.get(k), v)));
+            return java.util.Collections.unmodifiableSet(out);
+        }
     }
 
     public List<String> names() {

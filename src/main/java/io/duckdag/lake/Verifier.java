@@ -130,8 +130,10 @@ public final class Verifier {
      */
     private void checkTypes(String where, TableSpec table, List<InputSchema.Group> groups, List<Column> output) throws SQLException {
         java.util.Map<String, String> declared = Compactor.declaredTypes(connection, table);
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        java.util.Map<String, String> out = InputSchema.byName();
         output.forEach(col -> out.put(col.name(), col.type()));
+        java.util.Map<String, String> declaredByName = InputSchema.byName();
+        declaredByName.putAll(declared);
         for (String name : out.keySet()) {
             if (groups.stream().noneMatch(g -> g.types().containsKey(name))) {
                 throw new LakeException(where + ": the staged output has a column " + name + " that no input file has; nothing was swapped");
@@ -149,7 +151,7 @@ public final class Verifier {
                 if (own.equals(written)) {
                     continue;
                 }
-                if (!TypeWidening.exact(own, written) && !written.equals(declared.get(name))) {
+                if (!TypeWidening.exact(own, written) && !written.equals(declaredByName.get(name))) {
                     throw new LakeException(where + ": column " + name + " is " + written + " in the staged output but " + own
                             + " in input file " + file + ", a type that does not convert exactly to " + written
                             + " and is not declared; nothing was swapped");
