@@ -1,0 +1,73 @@
+package io.duckdag.steps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckdag.ExitCode;
+import io.duckdag.engine.RunOutcome;
+import io.duckdag.lake.Sql;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline (compact, verify, swap, sync-metadata) on lakes laid out and named the
+ * way other tools write them. Each test copies the table's rows as its view reads them before
+ * the run, and afterwards checks that the view in metadata.db holds exactly those rows, with
+ * every value, its text and its type, and that every live file is sorted by sort_by.
+ */
+class RealLakeLayoutsTest {
+    @TempDir
+    Path dir;
+
+    /** Writes the rows of {@code select} as a Parquet file in {@code lake/<relative>}, with COPY {@code options}. */
+    static Path write(LakeFixture f, String relative, String select, String options, long mtimeSeconds) throws Exception {
+        Path target = f.lake.resolve(relative);
+        Files.createDirectories(target.getParent());
+        f.sql("COPY (" + select + ") TO " + Sql.literal(target.toString()) + " (FORMAT PARQUET" + options + ")");
+        Files.setLastModifiedTime(target, FileTime.from(Instant.ofEpochSecond(mtimeSeconds)));
+        return target;
+    }
+
+    static String values(List<String> columns, String... rows) {
+        return "SELECT * FROM (VALUES " + String.join(", ", rows) + ") v(" + columns.stream().map(Sql::identifier)
+                .collect(Collectors.joining(", ")) + ")";
+    }
+
+    static void assertSucceeded(RunOutcome outcome) {
+        assertThat(outcome.record().steps().values().stream().filter(s -> s.error() != null).map(s -> s.id() + ": " + s.error()).toList())
+                .as("step errors").isEmpty();
+        assertThat(outcome.exitCode()).isEqualTo(ExitCode.OK);
+    }
+
+    @Test
+    void columns_named_like_the_aliases_in_duckdags_own_sql_are_ordinary_columns() throws Exception {
+        // Compaction and verify name things n, p0, m, s, i, l, h, file and mtime inside their SQL.
+        List<String> columns = List.of("n", "p0", "m", "s", "i", "l", "h", "file", "mtime", "w");
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [n, p0, w], "
+                + "key: [m, s, i, l, h, file, mtime] }\n" + CompactVerifySwapTest.STEPS);
+        write(f, "t/year=2024/a.parquet", values(columns,
+                "(2, 'b', 1, 'x', 1, 'l', 0.5, 'f1', 100, 'old')",
+                "(1, 'a', 2, 'x', 1, 'l', 0.5, 'f1', 100, 'kept')",
+                "(2, 'a', 3, 'y', 1, 'l', 0.5, 'f1', 100, 'kept')"), "", 1000);
+        write(f, "t/year=2024/b.parquet", values(columns,
+                "(0, 'z', 1, 'x', 1, 'l', 0.5, 'f1', 100, 'new')",
+                "(3, NULL, 4, NULL, NULL, NULL, NULL, NULL, NULL, 'kept')"), "", 2000);
+        LakeSnapshot t = LakeSnapshot.take(f, "t");
+        assertThat(t.drop("w = 'old'")).isEqualTo(1);
+
+        assertSucceeded(f.run());
+
+        t.assertViewHoldsExactlyTheseRows();
+        t.assertEveryFileSortedBy(List.of("n", "p0", "w"));
+        assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT n, w FROM t ORDER BY n, p0"))
+                .containsExactly("0|new", "1|kept", "2|kept", "3|kept");
+    }
+}
