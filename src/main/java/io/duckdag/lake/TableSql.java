@@ -162,7 +162,8 @@ public final class TableSql {
 
     /** Row count, checksum and distinct key count of staged files. */
     public static String actual(List<Path> files, List<String> dataColumns, List<String> key) {
-        String distinct = key.isEmpty() ? "count(*)" : "count(DISTINCT (" + columns(key) + "))";
+        // row(...) even for one column: count(DISTINCT x) skips a NULL x, but NULL is a key value like any other.
+        String distinct = key.isEmpty() ? "count(*)" : "count(DISTINCT row(" + columns(key) + "))";
         return "SELECT count(*), coalesce(sum(hash(" + columns(dataColumns) + ")::HUGEINT), 0), " + distinct
                 + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false)";
     }

@@ -70,4 +70,23 @@ class RealLakeLayoutsTest {
         assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT n, w FROM t ORDER BY n, p0"))
                 .containsExactly("0|new", "1|kept", "2|kept", "3|kept");
     }
+
+    @Test
+    void a_one_column_key_that_is_null_in_some_rows_keeps_the_latest_of_those_rows() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [code], key: [code] }\n"
+                + CompactVerifySwapTest.STEPS);
+        List<String> columns = List.of("code", "v");
+        write(f, "t/year=2024/a.parquet", values(columns, "('b', 1)", "(NULL, 2)", "('a', 3)"), "", 1000);
+        write(f, "t/year=2024/b.parquet", values(columns, "(NULL, 4)"), "", 2000);
+        LakeSnapshot t = LakeSnapshot.take(f, "t");
+        // NULL is one key value: the row of the later file replaces the earlier one.
+        assertThat(t.drop("v = 2")).isEqualTo(1);
+
+        assertSucceeded(f.run());
+
+        t.assertViewHoldsExactlyTheseRows();
+        t.assertEveryFileSortedBy(List.of("code"));
+        assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT code, v FROM t ORDER BY code NULLS LAST"))
+                .containsExactly("a|3", "b|1", "null|4");
+    }
 }
