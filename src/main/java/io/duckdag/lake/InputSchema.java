@@ -51,6 +51,7 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
                 }
             }
         }
+        requireDistinctToDuckDb(where, typesSeen);
         List<Column> columns = new ArrayList<>();
         List<String> drift = new ArrayList<>();
         for (Map.Entry<String, Map<String, Path>> e : typesSeen.entrySet()) {
@@ -97,6 +98,31 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
             groups.add(new Group(members, types));
         }
         return groups;
+    }
+
+    /**
+     * DuckDB matches column names ignoring the case of A-Z: it would read {@code TS_Code} in one
+     * file and {@code ts_code} in another as one column (a view shows one), but a query naming
+     * both renames one of them. Such names are refused before anything is written.
+     */
+    private static void requireDistinctToDuckDb(String where, Map<String, Map<String, Path>> typesSeen) {
+        Map<String, String> first = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, Path>> e : typesSeen.entrySet()) {
+            String name = e.getKey();
+            String other = first.putIfAbsent(foldAscii(name), name);
+            if (other != null) {
+                throw new LakeException(where + ": the files name a column both " + other + " (in "
+                        + typesSeen.get(other).values().iterator().next().getFileName() + ") and " + name + " (in "
+                        + e.getValue().values().iterator().next().getFileName() + "), names DuckDB does not tell apart (it ignores the case "
+                        + "of A-Z); nothing was written. Rewrite the files so that they spell it one way");
+            }
+        }
+    }
+
+    private static String foldAscii(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        name.chars().forEach(c -> b.append((char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c)));
+        return b.toString();
     }
 
     public List<String> names() {

@@ -48,6 +48,26 @@ class RealLakeLayoutsTest {
     }
 
     @Test
+    void column_names_that_differ_only_in_case_of_a_to_z_are_refused_before_writing_because_duckdb_reads_them_as_one() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [TS_Code] }\n"
+                + CompactVerifySwapTest.STEPS);
+        write(f, "t/year=2024/a.parquet", "SELECT * FROM (VALUES ('b', 1), ('a', 2)) v(\"TS_Code\", \"Ä\")", "", 1000);
+        write(f, "t/year=2024/b.parquet", "SELECT * FROM (VALUES ('c', 3)) v(ts_code, \"ä\")", "", 2000);
+        List<String> before = f.files("lake");
+        // A view shows TS_Code and ts_code as one column (DuckDB folds A-Z only, so Ä and ä stay two).
+        assertThat(f.rows("SELECT column_name FROM (DESCRIBE SELECT * FROM " + f.live("t") + ")")).containsExactly("TS_Code", "Ä", "ä", "year");
+
+        RunOutcome outcome = f.run();
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(outcome.record().step("compact[t]").orElseThrow().error()).isEqualTo("partition year=2024 of t: the files name a column "
+                + "both TS_Code (in a.parquet) and ts_code (in b.parquet), names DuckDB does not tell apart (it ignores the case of A-Z); "
+                + "nothing was written. Rewrite the files so that they spell it one way");
+        assertThat(f.files("lake")).isEqualTo(before);
+        assertThat(f.files("staging").stream().filter(n -> n.endsWith(".parquet"))).isEmpty();
+    }
+
+    @Test
     void columns_named_like_the_aliases_in_duckdags_own_sql_are_ordinary_columns() throws Exception {
         // Compaction and verify name things n, p0, m, s, i, l, h, file and mtime inside their SQL.
         List<String> columns = List.of("n", "p0", "m", "s", "i", "l", "h", "file", "mtime", "w");
