@@ -14,6 +14,11 @@ public final class TableSql {
     public static final String FILE = "__duckdag_file";
     /** The temporary table of input files with their modification times. */
     public static final String INPUTS = "__duckdag_inputs";
+    /**
+     * Prefix of the names this SQL gives to its own values beside the table's columns, so that
+     * a column named like one of them (n, m, p0) is never taken for it.
+     */
+    private static final String OWN = "__duckdag_";
 
     private TableSql() {
     }
@@ -143,7 +148,7 @@ public final class TableSql {
     }
 
     private static String latestPerKey(String rows, List<String> key) {
-        return "SELECT " + qualified(key) + ", max((i.mtime, s." + Sql.identifier(FILE) + ", s.file_row_number)) AS m"
+        return "SELECT " + qualified(key) + ", max((i.mtime, s." + Sql.identifier(FILE) + ", s.file_row_number)) AS " + OWN + "latest"
                 + joined(rows) + " GROUP BY " + qualified(key);
     }
 
@@ -152,12 +157,13 @@ public final class TableSql {
         for (String k : key) {
             on.append("s.").append(Sql.identifier(k)).append(" IS NOT DISTINCT FROM l.").append(Sql.identifier(k)).append(" AND ");
         }
-        return on.append("(i.mtime, s.").append(Sql.identifier(FILE)).append(", s.file_row_number) = l.m").toString();
+        return on.append("(i.mtime, s.").append(Sql.identifier(FILE)).append(", s.file_row_number) = l." + OWN + "latest").toString();
     }
 
     /** Row count, checksum and distinct key count of staged files. */
     public static String actual(List<Path> files, List<String> dataColumns, List<String> key) {
-        String distinct = key.isEmpty() ? "count(*)" : "count(DISTINCT (" + columns(key) + "))";
+        // row(...) even for one column: count(DISTINCT x) skips a NULL x, but NULL is a key value like any other.
+        String distinct = key.isEmpty() ? "count(*)" : "count(DISTINCT row(" + columns(key) + "))";
         return "SELECT count(*), coalesce(sum(hash(" + columns(dataColumns) + ")::HUGEINT), 0), " + distinct
                 + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false)";
     }
@@ -169,18 +175,18 @@ public final class TableSql {
     public static String disorder(List<Path> files, List<String> sortBy) {
         StringBuilder lags = new StringBuilder();
         for (int i = 0; i < sortBy.size(); i++) {
-            lags.append(", lag(").append(Sql.identifier(sortBy.get(i))).append(") OVER w AS p").append(i);
+            lags.append(", lag(").append(Sql.identifier(sortBy.get(i))).append(") OVER w AS ").append(OWN).append("p").append(i);
         }
         String gt = greater(sortBy, 0);
         return "SELECT count(*), min(" + Sql.identifier(FILE) + "), min(file_row_number) FROM (SELECT "
-                + columns(sortBy) + ", " + Sql.identifier(FILE) + ", file_row_number, row_number() OVER w AS n" + lags
+                + columns(sortBy) + ", " + Sql.identifier(FILE) + ", file_row_number, row_number() OVER w AS " + OWN + "n" + lags
                 + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, filename = " + Sql.literal(FILE)
-                + ", file_row_number = true) WINDOW w AS (ORDER BY " + Sql.identifier(FILE) + ", file_row_number)) WHERE n > 1 AND (" + gt + ")";
+                + ", file_row_number = true) WINDOW w AS (ORDER BY " + Sql.identifier(FILE) + ", file_row_number)) WHERE " + OWN + "n > 1 AND (" + gt + ")";
     }
 
     /** prev > cur in ASC NULLS LAST order, lexicographically from column i on. */
     private static String greater(List<String> sortBy, int i) {
-        String p = "p" + i;
+        String p = OWN + "p" + i;
         String c = Sql.identifier(sortBy.get(i));
         String gt = "((" + p + " IS NOT NULL AND " + c + " IS NOT NULL AND " + p + " > " + c + ") OR (" + p + " IS NULL AND " + c + " IS NOT NULL))";
         if (i == sortBy.size() - 1) {
