@@ -62,6 +62,26 @@ public final class LakeScanner {
         }
     }
 
+    /**
+     * Parquet files under the table folder that are in none of its partition folders (in the
+     * root of a partitioned table, in {@code Year=2024/} when the column is {@code year}, in any
+     * other folder): compaction never reads them, so the step log says so. Relative paths, sorted.
+     */
+    public static List<String> outsidePartitions(Path tableRoot, TableSpec table, java.util.Set<Path> partitionDirs) {
+        if (table.partitionBy().isEmpty() || !Files.isDirectory(tableRoot)) {
+            return List.of();
+        }
+        try (Stream<Path> all = Files.walk(tableRoot)) {
+            return all.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.endsWith(".parquet") && !n.startsWith(".") && !n.startsWith("_") && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                        && !partitionDirs.contains(p.getParent());
+            }).map(p -> tableRoot.relativize(p).toString()).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of(); // only a warning; a folder that vanished while we looked is no error
+        }
+    }
+
     /** The Parquet files directly in {@code dir}, by name. */
     public static List<LakeFile> files(Path dir) {
         if (!Files.isDirectory(dir)) {

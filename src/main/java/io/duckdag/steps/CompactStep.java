@@ -48,6 +48,13 @@ public final class CompactStep implements StepExecutor {
         TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name());
         Map<Partition, List<LakeFile>> partitions = LakeScanner.scan(live, table);
         Optional<Compaction> earlier = Compaction.load(ctx.runDir(), table.name());
+        List<String> outside = LakeScanner.outsidePartitions(live, table,
+                partitions.keySet().stream().map(p -> p.dirIn(live)).collect(Collectors.toSet()));
+        if (!outside.isEmpty()) {
+            ctx.log().println("warning: " + outside.size() + " Parquet files under " + live + " are in no folder of the form "
+                    + String.join("=.../", table.partitionBy()) + "=..., so they are neither compacted nor read by the view, e.g. "
+                    + outside.get(0) + "; move them into their partition folders");
+        }
 
         Compaction record = new Compaction(ctx.runId(), table.name(), false, List.of(), List.of());
         List<String> unchanged = new ArrayList<>();
@@ -85,7 +92,11 @@ public final class CompactStep implements StepExecutor {
         }
         record = new Compaction(ctx.runId(), table.name(), true, record.partitions(), unchanged);
         record.save(ctx.runDir());
-        return StepResult.of(metrics(record));
+        Map<String, Object> metrics = metrics(record);
+        if (!outside.isEmpty()) {
+            metrics.put("files_outside_partitions", outside.size());
+        }
+        return StepResult.of(metrics);
     }
 
     /**

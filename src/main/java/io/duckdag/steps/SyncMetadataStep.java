@@ -58,7 +58,10 @@ public final class SyncMetadataStep implements StepExecutor {
         Map<String, Path> withFiles = new LinkedHashMap<>();
         for (String t : tables) {
             Path root = layout.liveTable(t);
-            if (hasParquet(root)) {
+            // A declared table's view reads its partition folders only (see Views), so those must hold a file.
+            boolean readable = ctx.pipeline().table(t).map(spec -> !io.duckdag.lake.LakeScanner.scan(root, spec).isEmpty())
+                    .orElse(hasParquet(root));
+            if (readable) {
                 withFiles.put(t, root);
             } else {
                 ctx.log().println(t + ": no Parquet files in " + root + ", no view");
@@ -77,7 +80,8 @@ public final class SyncMetadataStep implements StepExecutor {
             }
             s.execute("BEGIN TRANSACTION");
             for (Map.Entry<String, Path> e : withFiles.entrySet()) {
-                s.execute(Views.create(e.getKey(), e.getValue(), declaredCasts(s, ctx, e.getKey(), e.getValue())));
+                List<String> partitionBy = ctx.pipeline().table(e.getKey()).map(io.duckdag.pipeline.TableSpec::partitionBy).orElse(List.of());
+                s.execute(Views.create(e.getKey(), e.getValue(), partitionBy, declaredCasts(s, ctx, e.getKey(), e.getValue(), partitionBy)));
                 s.execute(Views.comment(e.getKey(), ctx.pipeline().name()));
             }
             for (String view : ours) {
@@ -167,13 +171,14 @@ public final class SyncMetadataStep implements StepExecutor {
     }
 
     /** The declared column types of the table ({@code tables.<t>.columns}) that its files have. */
-    private static Map<String, String> declaredCasts(Statement s, StepContext ctx, String table, Path root) throws SQLException {
+    private static Map<String, String> declaredCasts(Statement s, StepContext ctx, String table, Path root, List<String> partitionBy)
+            throws SQLException {
         Map<String, String> declared = ctx.pipeline().table(table).map(io.duckdag.pipeline.TableSpec::columns).orElse(Map.of());
         if (declared.isEmpty()) {
             return Map.of();
         }
         List<String> present = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery(Views.describe(root))) {
+        try (ResultSet rs = s.executeQuery(Views.describe(root, partitionBy))) {
             while (rs.next()) {
                 present.add(rs.getString(1));
             }

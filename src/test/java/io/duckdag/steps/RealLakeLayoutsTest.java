@@ -361,4 +361,25 @@ class RealLakeLayoutsTest {
         assertThat(t.assertEveryFileSortedBy(List.of("k", "i"))).hasSize(1);
         assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT count(*), count(DISTINCT payload) FROM t")).isEqualTo(counts);
     }
+
+    @Test
+    void files_outside_the_partition_folders_are_named_in_the_log_and_only_partition_files_are_in_the_view() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [id] }\n" + CompactVerifySwapTest.STEPS);
+        f.write("t/year=2024/a.parquet", "SELECT 1 AS id", 1000);
+        f.write("t/root.parquet", "SELECT 2 AS id", 1000);
+        f.write("t/Year=2023/b.parquet", "SELECT 3 AS id", 1000);
+        // A downloader still writing under a hidden name, and a Spark job's scratch file.
+        f.write("t/year=2024/.being-written.parquet", "SELECT 4 AS id", 1000);
+        f.write("t/year=2024/_scratch.parquet", "SELECT 5 AS id", 1000);
+
+        RunOutcome outcome = f.run();
+
+        assertSucceeded(outcome);
+        assertThat(outcome.record().step("compact[t]").orElseThrow().metrics()).containsEntry("files_outside_partitions", 2);
+        assertThat(java.nio.file.Files.readString(f.runDir().resolve("logs/compact[t].log"))).contains("warning: 2 Parquet files under "
+                + f.lake.resolve("t") + " are in no folder of the form year=..., so they are neither compacted nor read by the view, "
+                + "e.g. Year=2023/b.parquet; move them into their partition folders");
+        assertThat(f.files("lake/t")).contains("root.parquet", "Year=2023/b.parquet", "year=2024/.being-written.parquet", "year=2024/_scratch.parquet");
+        assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT id FROM t ORDER BY id")).containsExactly("1");
+    }
 }
