@@ -77,6 +77,13 @@ final class StepDescriber {
         if (!t.key().isEmpty()) {
             s.append("one row per ").append(String.join(", ", t.key())).append("; ");
         }
+        if (!t.columns().isEmpty()) {
+            s.append("cast exactly: ").append(t.columns().entrySet().stream().map(c -> c.getKey() + " " + c.getValue())
+                    .collect(java.util.stream.Collectors.joining(", "))).append("; ");
+        }
+        if (t.onUnreadable() == TableSpec.OnUnreadable.QUARANTINE) {
+            s.append("unreadable files quarantined; ");
+        }
         return s.toString();
     }
 
