@@ -49,8 +49,9 @@ public final class Compactor {
             mtimes.add(f.mtimeNanos());
         }
         String where = "partition " + partition.label() + " of " + table.name();
-        InputSchema schema = InputSchema.resolve(where, FileSchemas.read(connection, files), declaredTypes(connection, table),
-                table.partitionBy());
+        Map<Path, List<Column>> schemas = FileSchemas.read(connection, files);
+        InputSchema schema = InputSchema.resolve(where, schemas, declaredTypes(connection, table), table.partitionBy());
+        checkPartitionValues(connection, where, partition, schemas);
         List<String> names = schema.names();
         for (String needed : concat(table.sortBy(), table.key())) {
             if (!InputSchema.contains(names, needed)) {
@@ -117,7 +118,8 @@ public final class Compactor {
     /**
      * The inputs DuckDB cannot read, each tried on its own: every column of every row is decoded
      * (a hash of the whole row), since a damaged page deep in a file fails only when it is read.
-     * Used after a compaction failed, because DuckDB's errors often name no file.
+     * Used after a compaction failed, because DuckDB's errors often name no file. A file the
+     * system would not let DuckDB open (permissions, an I/O error) is not counted: that fails here.
      */
     public List<UnreadableFile> unreadable(Path liveDir, List<LakeFile> inputs) {
         List<UnreadableFile> bad = new ArrayList<>();
@@ -131,10 +133,45 @@ public final class Compactor {
                 if (outOfMemory(m)) {
                     continue; // too big for the memory limit is not damage: never quarantine a good file for it
                 }
+                if (m.startsWith("IO Error") || m.contains("Permission denied") || m.contains("Too many open files")) {
+                    // The file may be fine; the system would not let DuckDB read it (permissions, EIO, limits).
+                    throw new LakeException("DuckDB could not open " + p + " (" + m + "); this is no damage to the file that "
+                            + "duckdag could set aside: check its permissions and the disk, then resume the run");
+                }
                 bad.add(new UnreadableFile(f, m));
             }
         }
         return bad;
+    }
+
+    /**
+     * A partition column written inside the files must hold the folder's value: compaction keeps
+     * the folder's value and writes no such column, so any other value would be lost.
+     */
+    static void checkPartitionValues(Connection connection, String where, Partition partition, Map<Path, List<Column>> schemas)
+            throws SQLException {
+        for (Map.Entry<String, String> pv : partition.values().entrySet()) {
+            Map<String, List<Path>> filesByType = new LinkedHashMap<>();
+            schemas.forEach((file, columns) -> columns.stream().filter(c -> InputSchema.fold(c.name()).equals(InputSchema.fold(pv.getKey())))
+                    .findFirst().ifPresent(c -> filesByType.computeIfAbsent(c.type(), k -> new ArrayList<>()).add(file)));
+            String folderValue = Partition.decode(pv.getValue());
+            for (Map.Entry<String, List<Path>> g : filesByType.entrySet()) {
+                String col = Sql.identifier(pv.getKey());
+                String expected = folderValue == null ? "NULL" : "TRY_CAST(" + Sql.literal(folderValue) + " AS " + g.getKey() + ")";
+                String sql = "SELECT count(*), arg_min(" + Sql.identifier(TableSql.FILE) + ", CAST(" + col + " AS VARCHAR)), min(CAST(" + col
+                        + " AS VARCHAR)) FROM " + TableSql.source(g.getValue()) + " WHERE " + col + " IS DISTINCT FROM " + expected;
+                try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        throw new LakeException(where + ": file " + Path.of(rs.getString(2)).getFileName() + " holds " + pv.getKey() + " = "
+                                + rs.getString(3) + " inside (" + rs.getLong(1) + " rows of its partition's files differ), but its folder says "
+                                + pv.getKey() + "=" + pv.getValue() + "; the folder's value wins and the column inside the files is not "
+                                + "written, so that value would be lost. Move those rows to their partition, or drop the column from "
+                                + "the files; nothing was written");
+                    }
+                }
+            }
+        }
     }
 
     /** DuckDB's out-of-memory errors: "Out of Memory Error: failed to allocate data of size 2.0 GiB ...". */
@@ -150,7 +187,12 @@ public final class Compactor {
             try (Statement s = connection.createStatement();
                  ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + c.getValue() + "))")) {
                 rs.next();
-                out.put(c.getKey(), rs.getString(1));
+                String canonical = rs.getString(1);
+                if (canonical.equals("HUGEINT") || canonical.equals("UHUGEINT")) {
+                    throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": DuckDB writes " + canonical
+                            + " to Parquet as DOUBLE, which would round large values; declare DECIMAL(38,0) instead");
+                }
+                out.put(c.getKey(), canonical);
             } catch (SQLException e) {
                 throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": DuckDB does not know the type '"
                         + c.getValue() + "' (" + e.getMessage().strip().lines().findFirst().orElse("") + "); use a DuckDB type such as "

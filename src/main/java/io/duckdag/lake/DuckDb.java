@@ -15,6 +15,21 @@ public final class DuckDb {
     private DuckDb() {
     }
 
+    /**
+     * An in-memory connection for the lake steps, whose casts must not depend on the machine:
+     * TIMESTAMP WITH TIME ZONE declared as TIMESTAMP would otherwise move with the host's zone.
+     */
+    public static Connection openForLake(DuckDbSettings settings) throws SQLException, IOException {
+        Connection connection = open(Optional.empty(), settings);
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET TimeZone = 'UTC'");
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
+    }
+
     /** A connection to {@code database}, or to an in-memory database when empty. */
     public static Connection open(Optional<Path> database, DuckDbSettings settings) throws SQLException, IOException {
         if (database.isPresent() && database.get().toAbsolutePath().getParent() != null) {

@@ -45,6 +45,7 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
      * @param leaveOut the partition columns: their value comes from the folder, not the files
      */
     public static InputSchema resolve(String where, Map<Path, List<Column>> files, Map<String, String> declared, List<String> leaveOut) {
+        requireDistinctNames(where, files);
         // Column names match without regard to case, as DuckDB matches them: 'Code' in one file
         // and 'code' in another are one column, spelt as first seen.
         Map<String, Map<String, Path>> typesSeen = byName(); // column -> type -> first file with it
@@ -108,17 +109,35 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
         return groups;
     }
 
+    /**
+     * Refuses a file that has two columns whose names differ only in A-Z case ({@code colx} and
+     * {@code COLX}): DuckDB matches names without regard to that case, so one of them would be lost.
+     */
+    public static void requireDistinctNames(String where, Map<Path, List<Column>> files) {
+        for (Map.Entry<Path, List<Column>> f : files.entrySet()) {
+            Map<String, String> seen = new LinkedHashMap<>();
+            for (Column c : f.getValue()) {
+                String first = seen.putIfAbsent(fold(c.name()), c.name());
+                if (first != null) {
+                    throw new LakeException(where + ": file " + f.getKey().getFileName() + " has two columns, " + first + " and "
+                            + c.name() + ", whose names differ only in case; DuckDB reads them as one, so one would be lost. "
+                            + "Rename one of them in the file; nothing was written");
+                }
+            }
+        }
+    }
+
     /** A map keyed by column name without regard to case, in order of first insertion. */
-    static <V> Map<String, V> byName() {
+    public static <V> Map<String, V> byName() {
         return new CaseInsensitiveMap<>();
     }
 
-    static boolean contains(List<String> names, String name) {
+    public static boolean contains(List<String> names, String name) {
         return names.stream().anyMatch(n -> fold(n).equals(fold(name)));
     }
 
     /** DuckDB folds only A-Z when it matches names ('Ä' and 'ä' stay two columns), and so do we. */
-    static String fold(String name) {
+    public static String fold(String name) {
         StringBuilder b = new StringBuilder(name.length());
         for (char ch : name.toCharArray()) {
             b.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);

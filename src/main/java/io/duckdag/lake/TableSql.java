@@ -57,7 +57,7 @@ public final class TableSql {
                 } else if (own.equals(c.type())) {
                     sql.append(id);
                 } else {
-                    sql.append("CAST(").append(id).append(" AS ").append(c.type()).append(") AS ").append(id);
+                    sql.append(cast(id, own, c.type())).append(" AS ").append(id);
                 }
                 sql.append(", ");
             }
@@ -69,23 +69,50 @@ public final class TableSql {
     /**
      * Rows of {@code files} whose value of {@code column} (of type {@code from}) does not convert
      * exactly to {@code to}: their count, and the smallest such value as text with its file.
-     * Exactly means that converting back gives the value written; text converted to a number
-     * must denote the same number (so '1.50' is 1.5, but '9007199254740993' is no DOUBLE).
+     * Exactly means that converting back gives the value written (for FLOAT and DOUBLE, the same
+     * text, so -0.0 stays -0.0); text converted to a number must denote the same number, to at
+     * most 20 integer and 18 fractional digits (so '1.50' is 1.5, but '9007199254740993' is no
+     * DOUBLE and '1.0000000000000000001' no DECIMAL(18,2)).
      */
     public static String inexact(List<Path> files, String column, String from, String to) {
         String v = Sql.identifier(column);
-        String converted = "TRY_CAST(" + v + " AS " + to + ")";
+        String converted = "TRY(" + cast(v, from, to) + ")";
+        String back = "TRY(" + cast(converted, to, from) + ")";
         String exact;
         if (from.equals("VARCHAR") && isNumeric(to)) {
-            exact = converted + " IS NOT NULL AND (CAST(" + converted + " AS VARCHAR) = " + v + " OR TRY_CAST(CAST(" + converted
-                    + " AS VARCHAR) AS DECIMAL(38,18)) = TRY_CAST(" + v + " AS DECIMAL(38,18)))";
-        } else if (from.equals("VARCHAR")) {
-            exact = "CAST(" + converted + " AS VARCHAR) = " + v;
+            String text = "CAST(" + converted + " AS VARCHAR)";
+            exact = converted + " IS NOT NULL AND (" + text + " = " + v + " OR (regexp_full_match(" + v + ", "
+                    + Sql.literal("\\s*[+-]?[0-9]{1,20}(\\.[0-9]{0,18})?\\s*") + ") AND TRY_CAST(" + text
+                    + " AS DECIMAL(38,18)) = TRY_CAST(" + v + " AS DECIMAL(38,18))))";
+        } else if (from.equals("FLOAT") || from.equals("DOUBLE")) {
+            exact = "CAST(" + back + " AS VARCHAR) = CAST(" + v + " AS VARCHAR)";
         } else {
-            exact = "TRY_CAST(" + converted + " AS " + from + ") IS NOT DISTINCT FROM " + v;
+            exact = back + " IS NOT DISTINCT FROM " + v;
         }
         return "SELECT count(*), arg_min(" + Sql.identifier(FILE) + ", CAST(" + v + " AS VARCHAR)), min(CAST(" + v + " AS VARCHAR)) FROM " + source(files)
                 + " WHERE " + v + " IS NOT NULL AND NOT coalesce(" + exact + ", false)";
+    }
+
+    /**
+     * {@code expr} of type {@code from} as type {@code to}. Mostly a CAST, but CAST turns a BLOB
+     * into escaped text ('caf\\xC3\\xA9') and reads escapes in text made a BLOB, so bytes and text
+     * convert as UTF-8; and a FLOAT or DOUBLE becomes a DECIMAL through its shortest text, so 0.1
+     * is 0.1 and not 0.1000000000000000055.
+     */
+    static String cast(String expr, String from, String to) {
+        if (from.equals(to)) {
+            return expr;
+        }
+        if (from.equals("BLOB") && to.equals("VARCHAR")) {
+            return "decode(" + expr + ")";
+        }
+        if (from.equals("VARCHAR") && to.equals("BLOB")) {
+            return "encode(" + expr + ")";
+        }
+        if ((from.equals("FLOAT") || from.equals("DOUBLE")) && to.startsWith("DECIMAL")) {
+            return "CAST(CAST(" + expr + " AS VARCHAR) AS " + to + ")";
+        }
+        return "CAST(" + expr + " AS " + to + ")";
     }
 
     private static boolean isNumeric(String type) {

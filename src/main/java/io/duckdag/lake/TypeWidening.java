@@ -75,7 +75,7 @@ public final class TypeWidening {
 
     /**
      * The type every one of {@code types} widens to exactly: one of them if it holds all the
-     * others, else a DECIMAL or HUGEINT wide enough for all; empty when there is none.
+     * others, else a DECIMAL wide enough for all; empty when there is none.
      */
     public static Optional<String> common(Collection<String> types) {
         for (String candidate : types) {
@@ -96,9 +96,9 @@ public final class TypeWidening {
                 return Optional.empty();
             }
         }
-        boolean anyDecimal = types.stream().anyMatch(t -> DECIMAL.matcher(t).matches());
-        String wide = anyDecimal ? "DECIMAL(" + (integerDigits + scale) + "," + scale + ")" : "HUGEINT";
-        if (anyDecimal && integerDigits + scale > 38) {
+        // Never HUGEINT: DuckDB writes it to Parquet as DOUBLE. BIGINT with UBIGINT is DECIMAL(20,0).
+        String wide = "DECIMAL(" + (integerDigits + scale) + "," + scale + ")";
+        if (integerDigits + scale > 38) {
             return Optional.empty();
         }
         return types.stream().allMatch(t -> exact(t, wide)) ? Optional.of(wide) : Optional.empty();

@@ -80,7 +80,10 @@ public final class Verifier {
         // value cast straight to the type the staged files hold: a value compaction changed on the
         // way (read through a wider type, say) hashes differently. Each such cast must be one the
         // rules allow, and must give back every value.
-        List<InputSchema.Group> groups = InputSchema.groups(FileSchemas.read(connection, inputs), table.partitionBy());
+        java.util.Map<Path, List<Column>> schemas = FileSchemas.read(connection, inputs);
+        InputSchema.requireDistinctNames(where, schemas);
+        Compactor.checkPartitionValues(connection, where, c.asPartition(), schemas);
+        List<InputSchema.Group> groups = InputSchema.groups(schemas, table.partitionBy());
         checkTypes(where, table, groups, c.columns());
         execute(TableSql.inputsTable(inputs, mtimes));
         String[] expected = row(TableSql.expected(TableSql.rows(groups, c.columns()), names, table.key()));

@@ -1,6 +1,7 @@
 package io.duckdag.lake;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** The SQL of the views sync-metadata keeps in the metadata database (the connection's current database). */
 public final class Views {
@@ -12,7 +13,7 @@ public final class Views {
 
     /** Reads every Parquet file of the table with its partition columns, columns matched by name. */
     public static String create(String table, Path tableRoot) {
-        return create(table, tableRoot, java.util.List.of(), java.util.Map.of());
+        return create(table, tableRoot, Optional.empty(), java.util.Map.of());
     }
 
     /**
@@ -20,31 +21,34 @@ public final class Views {
      * type: files that arrived since the last compaction may still hold another type, and the
      * view should read as the table's declared types, not as DuckDB widens them.
      */
-    public static String create(String table, Path tableRoot, java.util.List<String> partitionBy, java.util.Map<String, String> casts) {
+    public static String create(String table, Path tableRoot, Optional<java.util.List<String>> partitionBy, java.util.Map<String, String> casts) {
         String replace = casts.isEmpty() ? "" : casts.entrySet().stream()
                 .map(c -> "CAST(" + Sql.identifier(c.getKey()) + " AS " + c.getValue() + ") AS " + Sql.identifier(c.getKey()))
                 .collect(java.util.stream.Collectors.joining(", ", " REPLACE (", ")"));
-        return "CREATE OR REPLACE VIEW " + Sql.identifier(table) + " AS SELECT *" + replace + " FROM " + files(tableRoot, partitionBy);
+        return "CREATE OR REPLACE VIEW " + Sql.identifier(table) + " AS SELECT *" + replace + " FROM " + files(tableRoot, partitionBy.isPresent(), partitionBy.orElse(java.util.List.of()));
     }
 
     /** The columns the view of the table would have, to learn which declared columns are there to cast. */
-    public static String describe(Path tableRoot, java.util.List<String> partitionBy) {
-        return "SELECT column_name FROM (DESCRIBE SELECT * FROM " + files(tableRoot, partitionBy) + ")";
+    public static String describe(Path tableRoot, Optional<java.util.List<String>> partitionBy) {
+        return "SELECT column_name FROM (DESCRIBE SELECT * FROM " + files(tableRoot, partitionBy.isPresent(),
+                partitionBy.orElse(java.util.List.of())) + ")";
     }
 
     /**
      * The files a view reads: like compaction, never a file whose name starts with '.' or '_' (a
      * downloader's file being written under a hidden name must not be read half-written), and for
-     * a table declared with partition_by only its partition folders, as compaction sees them (a
-     * stray file in the table's root would make every query fail with "Hive partition mismatch").
+     * a declared table only its partition folders (or, unpartitioned, its folder itself), as
+     * compaction sees them (a stray file in the table's root would make every query fail with
+     * "Hive partition mismatch"). A table no pipeline declares: every such file below its folder.
      */
-    private static String files(Path tableRoot, java.util.List<String> partitionBy) {
+    private static String files(Path tableRoot, boolean declared, java.util.List<String> partitionBy) {
         Path glob = tableRoot.toAbsolutePath().normalize();
-        if (partitionBy.isEmpty()) {
+        if (partitionBy.isEmpty() && !declared) {
             glob = glob.resolve("**");
         }
         for (String column : partitionBy) {
-            glob = glob.resolve(column.matches(".*[*?\\[\\]{}].*") ? "*=*" : column + "=*");
+            // "?*": a folder "year=" with no value is no partition for compaction either.
+            glob = glob.resolve(column.matches(".*[*?\\[\\]{}].*") ? "*=?*" : column + "=?*");
         }
         glob = glob.resolve("[!._]*.parquet");
         return "read_parquet(" + Sql.literal(glob) + ", hive_partitioning = true, union_by_name = true)";

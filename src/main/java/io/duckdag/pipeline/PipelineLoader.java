@@ -216,8 +216,11 @@ public final class PipelineLoader {
             Identifiers.requireColumn(c.key(), "a column name", false, c.keyLocation());
             String type = Nodes.text(c.value(), "the type of column " + c.key()).strip();
             if (!TYPE.matcher(type).matches() || !balanced(type)) {
+                // In a flow mapping { v: DECIMAL(18,2) } YAML ends the value at the comma.
+                String hint = type.indexOf('(') > type.indexOf(')') ? " (inside { ... } YAML ends a value at a comma: quote the type, "
+                        + "as in \"DECIMAL(18,2)\")" : "";
                 throw new PipelineException(c.value().location(), "the type of column '" + c.key() + "' must be a DuckDB type such as "
-                        + "BIGINT, DOUBLE, DECIMAL(18,4), VARCHAR, DATE, TIMESTAMP or INTEGER[], but is '" + type + "'");
+                        + "BIGINT, DOUBLE, DECIMAL(18,4), VARCHAR, DATE, TIMESTAMP or INTEGER[], but is '" + type + "'" + hint);
             }
             out.put(c.key(), type);
         }

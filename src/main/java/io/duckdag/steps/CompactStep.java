@@ -62,7 +62,7 @@ public final class CompactStep implements StepExecutor {
         // Unique per compaction, not only per run: a partition compacted again within the same
         // run (after a resume) must never produce a name that is already live.
         String prefix = "part-" + ctx.runId() + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
-        try (Connection connection = DuckDb.open(Optional.empty(), ctx.pipeline().settings().duckdb())) {
+        try (Connection connection = DuckDb.openForLake(ctx.pipeline().settings().duckdb())) {
             Compactor compactor = new Compactor(connection);
             for (Map.Entry<Partition, List<LakeFile>> e : partitions.entrySet()) {
                 ctx.cancellation().throwIfCancelled();

@@ -8,6 +8,7 @@ import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.StorageVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -80,7 +81,7 @@ public final class SyncMetadataStep implements StepExecutor {
             }
             s.execute("BEGIN TRANSACTION");
             for (Map.Entry<String, Path> e : withFiles.entrySet()) {
-                List<String> partitionBy = ctx.pipeline().table(e.getKey()).map(io.duckdag.pipeline.TableSpec::partitionBy).orElse(List.of());
+                Optional<List<String>> partitionBy = ctx.pipeline().table(e.getKey()).map(io.duckdag.pipeline.TableSpec::partitionBy);
                 s.execute(Views.create(e.getKey(), e.getValue(), partitionBy, declaredCasts(s, ctx, e.getKey(), e.getValue(), partitionBy)));
                 s.execute(Views.comment(e.getKey(), ctx.pipeline().name()));
             }
@@ -171,7 +172,7 @@ public final class SyncMetadataStep implements StepExecutor {
     }
 
     /** The declared column types of the table ({@code tables.<t>.columns}) that its files have. */
-    private static Map<String, String> declaredCasts(Statement s, StepContext ctx, String table, Path root, List<String> partitionBy)
+    private static Map<String, String> declaredCasts(Statement s, StepContext ctx, String table, Path root, Optional<List<String>> partitionBy)
             throws SQLException {
         Map<String, String> declared = ctx.pipeline().table(table).map(io.duckdag.pipeline.TableSpec::columns).orElse(Map.of());
         if (declared.isEmpty()) {
@@ -185,11 +186,46 @@ public final class SyncMetadataStep implements StepExecutor {
         }
         Map<String, String> casts = new LinkedHashMap<>();
         declared.forEach((column, type) -> {
-            if (present.contains(column)) {
+            if (io.duckdag.lake.InputSchema.contains(present, column)) {
                 casts.put(column, type);
             }
         });
+        warnAboutLateTypes(s.getConnection(), ctx, table, root, casts);
         return casts;
+    }
+
+    /**
+     * Files that arrived since the last compaction may hold a declared column in another type;
+     * the view reads them through DuckDB's widening and then its cast, which can round (BIGINT
+     * read with DOUBLE). The lake is not changed by it, and the next compaction refuses what does
+     * not convert exactly; the log says so now.
+     */
+    private static void warnAboutLateTypes(Connection connection, StepContext ctx, String table, Path root, Map<String, String> casts)
+            throws SQLException {
+        io.duckdag.pipeline.TableSpec spec = ctx.pipeline().table(table).orElseThrow();
+        List<Path> files = new ArrayList<>();
+        io.duckdag.lake.LakeScanner.scan(root, spec).forEach((p, fs) -> fs.forEach(f -> files.add(p.dirIn(root).resolve(f.name()).toAbsolutePath())));
+        Map<String, String> declaredTypes = io.duckdag.lake.InputSchema.byName();
+        try (Statement s = connection.createStatement()) {
+            casts.forEach((c, t) -> {
+                try (ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + t + "))")) {
+                    rs.next();
+                    declaredTypes.put(c, rs.getString(1));
+                } catch (SQLException e) {
+                    declaredTypes.put(c, t);
+                }
+            });
+        }
+        Map<String, List<String>> odd = new LinkedHashMap<>();
+        io.duckdag.lake.FileSchemas.read(connection, files).forEach((file, columns) -> columns.forEach(col -> {
+            String wanted = declaredTypes.get(col.name());
+            if (wanted != null && !io.duckdag.lake.TypeWidening.exact(col.type(), wanted)) {
+                odd.computeIfAbsent(col.name() + " is " + col.type(), k -> new ArrayList<>()).add(root.relativize(file).toString());
+            }
+        }));
+        odd.forEach((what, where) -> ctx.log().println("warning: view " + table + ": column " + what + " in " + where.size()
+                + " live files not compacted since (e.g. " + where.get(0) + "); the view casts them to the declared type as DuckDB "
+                + "reads them, which can round values until compaction settles them (it refuses values that do not convert exactly)"));
     }
 
     /** Table folders of the lake: plain names that hold at least one Parquet file somewhere below. */

@@ -32,7 +32,7 @@ public final class VerifyStep implements StepExecutor {
         List<Verification.VerifiedPartition> verified = new ArrayList<>();
         long rows = 0;
         long removed = 0;
-        try (Connection connection = DuckDb.open(Optional.empty(), ctx.pipeline().settings().duckdb())) {
+        try (Connection connection = DuckDb.openForLake(ctx.pipeline().settings().duckdb())) {
             Verifier verifier = new Verifier(connection);
             for (PartitionCompaction p : compaction.partitions()) {
                 ctx.cancellation().throwIfCancelled();

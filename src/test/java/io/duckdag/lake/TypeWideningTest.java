@@ -48,7 +48,7 @@ class TypeWideningTest {
             "INTEGER,BIGINT; BIGINT",
             "DECIMAL(10,2),DECIMAL(9,4); DECIMAL(12,4)",
             "INTEGER,DECIMAL(5,2); DECIMAL(12,2)",
-            "UBIGINT,BIGINT; HUGEINT",
+            "UBIGINT,BIGINT; DECIMAL(20,0)",
             "BIGINT,DOUBLE; none",
             "DOUBLE,VARCHAR; none",
             "DECIMAL(38,2),DECIMAL(38,10); none",

@@ -113,10 +113,10 @@ class CompactVerifySwapTest {
     }
 
     @Test
-    void schema_drift_is_read_by_name_widened_and_reported_and_a_partition_column_inside_files_yields_to_the_path() throws Exception {
+    void schema_drift_is_read_by_name_widened_and_reported_and_a_partition_column_inside_files_agrees_with_the_path() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [code] }\n" + STEPS);
         f.write("t/year=2024/old.parquet", "SELECT * FROM (VALUES ('B', 1), ('A', 2)) v(code, v)", 1000);
-        f.write("t/year=2024/new.parquet", "SELECT * FROM (VALUES ('C', 2.5, 'note', 1999)) v(code, v, extra, year)", 2000);
+        f.write("t/year=2024/new.parquet", "SELECT * FROM (VALUES ('C', 2.5, 'note', 2024)) v(code, v, extra, year)", 2000);
 
         assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
 
@@ -126,6 +126,23 @@ class CompactVerifySwapTest {
         assertThat(Files.readString(f.store().logFile(f.latest().runId(), "compact[t]")))
                 .contains("year=2024: schema drift: column extra is missing from 1 of 2 files (read as NULL there)")
                 .contains("column v has types");
+    }
+
+    @Test
+    void a_partition_column_inside_a_file_that_disagrees_with_its_folder_fails_before_writing() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [code] }\n" + STEPS);
+        f.write("t/year=2024/old.parquet", "SELECT * FROM (VALUES ('B', 2024), ('A', 2024)) v(code, year)", 1000);
+        f.write("t/year=2024/new.parquet", "SELECT * FROM (VALUES ('C', 1999), ('D', 2024)) v(code, year)", 2000);
+        List<String> before = f.files("lake");
+
+        RunOutcome r = f.run();
+
+        assertThat(r.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(r.record().step("compact[t]").orElseThrow().error()).isEqualTo("partition year=2024 of t: file new.parquet holds "
+                + "year = 1999 inside (1 rows of its partition's files differ), but its folder says year=2024; the folder's value wins and "
+                + "the column inside the files is not written, so that value would be lost. Move those rows to their partition, or drop "
+                + "the column from the files; nothing was written");
+        assertThat(f.files("lake")).isEqualTo(before);
     }
 
     @Test
