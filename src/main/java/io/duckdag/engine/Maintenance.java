@@ -64,7 +64,7 @@ public final class Maintenance {
                                 + " put live, is no longer there (a later run replaced it); roll back the later run first");
                     }
                 }
-                for (SwapRecord.Backup b : p.movedOut()) {
+                for (SwapRecord.Backup b : p.backedUp()) {
                     if (!Files.isRegularFile(Path.of(b.path()))) {
                         throw DuckdagException.usage(label + ": the backup " + b.path() + " is gone (removed by keep_backups, gc or by hand); "
                                 + "this run cannot be rolled back");
@@ -82,8 +82,17 @@ public final class Maintenance {
                 for (LakeFile f : p.live()) {
                     moves.add(Journal.Move.required(dir.resolve(f.name()), aside.resolve(f.name())));
                 }
-                for (SwapRecord.Backup b : p.movedOut()) {
+                for (SwapRecord.Backup b : p.backedUp()) {
                     moves.add(Journal.Move.required(Path.of(b.path()), dir.resolve(b.name())));
+                }
+                // A quarantined file the user already deleted (it was unreadable) is not needed back.
+                for (SwapRecord.Backup q : p.quarantined()) {
+                    if (Files.isRegularFile(Path.of(q.path())) && !Files.exists(dir.resolve(q.name()))) {
+                        moves.add(Journal.Move.required(Path.of(q.path()), dir.resolve(q.name())));
+                    } else {
+                        progress.accept(p.partition() + ": the quarantined " + q.name() + " is no longer in " + Path.of(q.path()).getParent()
+                                + " (or its name is live again); not put back");
+                    }
                 }
                 TableManifest manifest = TableManifest.load(store.root(), table).with(p.partition(), null);
                 SwapRecord rest = SwapRecord.load(store.runDir(swap.runId()), table).orElse(swap).without(p.partition());

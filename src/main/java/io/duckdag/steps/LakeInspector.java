@@ -159,6 +159,12 @@ public final class LakeInspector implements LakeProbe {
                     return Optional.of("input " + input.name() + " of partition " + p.partition() + " was removed or re-written since compaction read it");
                 }
             }
+            for (io.duckdag.lake.UnreadableFile q : p.quarantined()) {
+                if (!now.contains(q.file())) {
+                    return Optional.of("unreadable file " + q.file().name() + " of partition " + p.partition()
+                            + " was removed or re-written since compaction set it aside");
+                }
+            }
         }
         return Optional.empty();
     }
