@@ -158,14 +158,15 @@ public final class Compactor {
             for (Map.Entry<String, List<Path>> g : filesByType.entrySet()) {
                 String col = Sql.identifier(pv.getKey());
                 String expected = folderValue == null ? "NULL" : "TRY_CAST(" + Sql.literal(folderValue) + " AS " + g.getKey() + ")";
-                String sql = "SELECT count(*), arg_min(" + Sql.identifier(TableSql.FILE) + ", CAST(" + col + " AS VARCHAR)), min(CAST(" + col
-                        + " AS VARCHAR)) FROM " + TableSql.source(g.getValue()) + " WHERE " + col + " IS DISTINCT FROM " + expected;
+                String text = "coalesce(CAST(" + col + " AS VARCHAR), 'NULL')";
+                String sql = "SELECT count(*), arg_min(" + Sql.identifier(TableSql.FILE) + ", " + text + "), min(" + text
+                        + ") FROM " + TableSql.source(g.getValue()) + " WHERE " + col + " IS DISTINCT FROM " + expected;
                 try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
                     rs.next();
                     if (rs.getLong(1) > 0) {
                         throw new LakeException(where + ": file " + Path.of(rs.getString(2)).getFileName() + " holds " + pv.getKey() + " = "
                                 + rs.getString(3) + " inside (" + rs.getLong(1) + " rows of its partition's files differ), but its folder says "
-                                + pv.getKey() + "=" + pv.getValue() + "; the folder's value wins and the column inside the files is not "
+                                + pv.getKey() + "=" + pv.getValue() + (folderValue == null ? " (NULL)" : "") + "; the folder's value wins and the column inside the files is not "
                                 + "written, so that value would be lost. Move those rows to their partition, or drop the column from "
                                 + "the files; nothing was written");
                     }
@@ -192,6 +193,11 @@ public final class Compactor {
                     throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": DuckDB writes " + canonical
                             + " to Parquet as DOUBLE, which would round large values; declare DECIMAL(38,0) instead");
                 }
+                String stored = storedAs(connection, canonical);
+                if (!stored.equals(canonical)) {
+                    throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": a Parquet file cannot hold "
+                            + canonical + " (DuckDB writes it as " + stored + "); declare " + stored + " instead");
+                }
                 out.put(c.getKey(), canonical);
             } catch (SQLException e) {
                 throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": DuckDB does not know the type '"
@@ -200,6 +206,30 @@ public final class Compactor {
             }
         }
         return out;
+    }
+
+    /** The type a column of {@code type} has once written to Parquet and read back (TIMESTAMP_MS comes back TIMESTAMP). */
+    private static String storedAs(Connection connection, String type) throws SQLException {
+        Path probe;
+        try {
+            probe = Files.createTempFile("duckdag-type-", ".parquet");
+        } catch (IOException e) {
+            return type; // cannot probe: verify still compares the written types
+        }
+        try (Statement s = connection.createStatement()) {
+            s.execute("COPY (SELECT CAST(NULL AS " + type + ") AS c) TO " + Sql.literal(probe.toAbsolutePath()) + " (FORMAT PARQUET)");
+            try (ResultSet rs = s.executeQuery("SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet("
+                    + Sql.literal(probe.toAbsolutePath()) + "))")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException ignored) {
+                // a leftover empty probe in the temp folder harms nothing
+            }
+        }
     }
 
     /** Every value of a column whose type is declared must convert to it exactly; else fail naming the file. */
@@ -212,6 +242,12 @@ public final class Compactor {
                 String own = g.types().get(c.name());
                 if (own == null || own.equals(c.type()) || TypeWidening.exact(own, c.type())) {
                     continue;
+                }
+                java.util.Optional<String> uncheckable = TableSql.uncheckable(own, c.type());
+                if (uncheckable.isPresent()) {
+                    throw new LakeException(where + ": column " + c.name() + " is declared " + c.type() + " but is " + own + " in "
+                            + g.files().get(0).getFileName() + ": " + uncheckable.get() + "; nothing was written. Declare a type whose "
+                            + "elements need no such conversion (" + own + " itself, say)");
                 }
                 try (Statement s = connection.createStatement();
                      ResultSet rs = s.executeQuery(TableSql.inexact(g.files(), c.name(), own, c.type()))) {

@@ -120,7 +120,8 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
                 String first = seen.putIfAbsent(fold(c.name()), c.name());
                 if (first != null) {
                     throw new LakeException(where + ": file " + f.getKey().getFileName() + " has two columns, " + first + " and "
-                            + c.name() + ", whose names differ only in case; DuckDB reads them as one, so one would be lost. "
+                            + c.name() + ", whose names differ only in case; DuckDB matches names without regard to case and "
+                            + "renames one (" + c.name() + "_1), so the table would change. "
                             + "Rename one of them in the file; nothing was written");
                 }
             }
@@ -202,8 +203,9 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
                 .max(java.util.Comparator.comparing((Map.Entry<String, Integer> t) -> t.getValue())
                         .thenComparing(t -> !t.getKey().equals("VARCHAR")))
                 .map(Map.Entry::getKey).orElseThrow();
+        String shown = example.contains(",") ? "\"" + example + "\"" : example; // YAML ends a flow value at a comma
         return b.append("; nothing was written. Declare the type its values should have under the table, e.g. columns: { ")
-                .append(column).append(": ").append(example).append(" }; every value is then cast to it, and a value that does not ")
+                .append(column).append(": ").append(shown).append(" }; every value is then cast to it, and a value that does not ")
                 .append("convert exactly fails naming its file").toString();
     }
 }

@@ -82,6 +82,32 @@ public final class LakeScanner {
         }
     }
 
+    /**
+     * How many folder levels below {@code root} hold Parquet files, for a table no pipeline
+     * declares; folders whose names start with '.' or '_' are skipped (Spark's _temporary/).
+     */
+    public static java.util.SortedSet<Integer> fileDepths(Path root) {
+        java.util.SortedSet<Integer> depths = new java.util.TreeSet<>();
+        depths(root, 0, depths);
+        return depths;
+    }
+
+    private static void depths(Path dir, int depth, java.util.SortedSet<Integer> out) {
+        if (!files(dir).isEmpty()) {
+            out.add(depth);
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+            for (Path child : children.toList()) {
+                String name = child.getFileName().toString();
+                if (!name.startsWith(".") && !name.startsWith("_") && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                    depths(child, depth + 1, out);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The Parquet files directly in {@code dir}, by name. */
     public static List<LakeFile> files(Path dir) {
         if (!Files.isDirectory(dir)) {

@@ -159,6 +159,11 @@ public final class Verifier {
                             + " in input file " + file + ", a type that does not convert exactly to " + written
                             + " and is not declared; nothing was swapped");
                 }
+                java.util.Optional<String> uncheckable = TableSql.uncheckable(own, written);
+                if (uncheckable.isPresent()) {
+                    throw new LakeException(where + ": column " + name + " is " + written + " in the staged output but " + own
+                            + " in input file " + file + ": " + uncheckable.get() + "; nothing was swapped");
+                }
                 String[] bad = row(TableSql.inexact(g.files(), name, own, written));
                 if (!bad[0].equals("0")) {
                     throw new LakeException(where + ": column " + name + ": " + bad[0] + " value(s) of input file "

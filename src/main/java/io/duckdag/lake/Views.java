@@ -1,7 +1,9 @@
 package io.duckdag.lake;
 
 import java.nio.file.Path;
-import java.util.Optional;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The SQL of the views sync-metadata keeps in the metadata database (the connection's current database). */
 public final class Views {
@@ -11,47 +13,47 @@ public final class Views {
     private Views() {
     }
 
-    /** Reads every Parquet file of the table with its partition columns, columns matched by name. */
-    public static String create(String table, Path tableRoot) {
-        return create(table, tableRoot, Optional.empty(), java.util.Map.of());
+    /**
+     * Reads the table's Parquet files with their partition columns, columns matched by name,
+     * each column of {@code casts} cast to its declared type (files that arrived since the last
+     * compaction may still hold another type). {@code levels} are the folder levels between the
+     * table folder and its files, from {@link #partitionLevels} or {@link #anyLevels}.
+     */
+    public static String create(String table, Path tableRoot, List<String> levels, Map<String, String> casts) {
+        return "CREATE OR REPLACE VIEW " + Sql.identifier(table) + " AS " + select(tableRoot, levels, casts);
     }
 
-    /**
-     * As {@link #create(String, Path)}, with each column of {@code casts} cast to its declared
-     * type: files that arrived since the last compaction may still hold another type, and the
-     * view should read as the table's declared types, not as DuckDB widens them.
-     */
-    public static String create(String table, Path tableRoot, Optional<java.util.List<String>> partitionBy, java.util.Map<String, String> casts) {
+    /** The columns the view would have; fails as the view would (a file DuckDB cannot read, a Hive mismatch). */
+    public static String describe(Path tableRoot, List<String> levels) {
+        return "SELECT column_name FROM (DESCRIBE " + select(tableRoot, levels, Map.of()) + ")";
+    }
+
+    private static String select(Path tableRoot, List<String> levels, Map<String, String> casts) {
         String replace = casts.isEmpty() ? "" : casts.entrySet().stream()
                 .map(c -> "CAST(" + Sql.identifier(c.getKey()) + " AS " + c.getValue() + ") AS " + Sql.identifier(c.getKey()))
-                .collect(java.util.stream.Collectors.joining(", ", " REPLACE (", ")"));
-        return "CREATE OR REPLACE VIEW " + Sql.identifier(table) + " AS SELECT *" + replace + " FROM " + files(tableRoot, partitionBy.isPresent(), partitionBy.orElse(java.util.List.of()));
-    }
-
-    /** The columns the view of the table would have, to learn which declared columns are there to cast. */
-    public static String describe(Path tableRoot, Optional<java.util.List<String>> partitionBy) {
-        return "SELECT column_name FROM (DESCRIBE SELECT * FROM " + files(tableRoot, partitionBy.isPresent(),
-                partitionBy.orElse(java.util.List.of())) + ")";
+                .collect(Collectors.joining(", ", " REPLACE (", ")"));
+        Path glob = tableRoot.toAbsolutePath().normalize();
+        for (String level : levels) {
+            glob = glob.resolve(level);
+        }
+        // Like compaction, never a file whose name starts with '.' or '_': a downloader's file being
+        // written under a hidden name must not be read half-written.
+        glob = glob.resolve("[!._]*.parquet");
+        return "SELECT *" + replace + " FROM read_parquet(" + Sql.literal(glob) + ", hive_partitioning = true, union_by_name = true)";
     }
 
     /**
-     * The files a view reads: like compaction, never a file whose name starts with '.' or '_' (a
-     * downloader's file being written under a hidden name must not be read half-written), and for
-     * a declared table only its partition folders (or, unpartitioned, its folder itself), as
-     * compaction sees them (a stray file in the table's root would make every query fail with
-     * "Hive partition mismatch"). A table no pipeline declares: every such file below its folder.
+     * A declared table's folder levels: one {@code col=?*} per partition column, as compaction sees
+     * them (a file elsewhere, say in the table's root, would make every query fail with "Hive
+     * partition mismatch"; "year=" with no value is no partition).
      */
-    private static String files(Path tableRoot, boolean declared, java.util.List<String> partitionBy) {
-        Path glob = tableRoot.toAbsolutePath().normalize();
-        if (partitionBy.isEmpty() && !declared) {
-            glob = glob.resolve("**");
-        }
-        for (String column : partitionBy) {
-            // "?*": a folder "year=" with no value is no partition for compaction either.
-            glob = glob.resolve(column.matches(".*[*?\\[\\]{}].*") ? "*=?*" : column + "=?*");
-        }
-        glob = glob.resolve("[!._]*.parquet");
-        return "read_parquet(" + Sql.literal(glob) + ", hive_partitioning = true, union_by_name = true)";
+    public static List<String> partitionLevels(List<String> partitionBy) {
+        return partitionBy.stream().map(c -> c.matches(".*[*?\\[\\]{}].*") ? "*=?*" : c + "=?*").toList();
+    }
+
+    /** {@code depth} levels of folders whose names do not start with '.' or '_' (not Spark's _temporary/, say). */
+    public static List<String> anyLevels(int depth) {
+        return java.util.Collections.nCopies(depth, "[!._]*");
     }
 
     public static String comment(String table, String pipeline) {

@@ -162,6 +162,15 @@ public final class PipelineLoader {
                 throw new PipelineException(at, a.getKey() + " '" + a.getValue() + "' holds a character DuckDB reads as a glob pattern "
                         + "(* ? [ ] { }); use a folder without them");
             }
+            if (a.getKey().equals("lake")) {
+                for (Path part : a.getValue().toAbsolutePath().normalize()) {
+                    if (part.toString().contains("=")) {
+                        throw new PipelineException(at, "lake '" + a.getValue() + "' lies in a folder named " + part + "; the views read "
+                                + "every name=value folder of their files' paths as a column, so that one would become a column of every "
+                                + "table. Use a lake path without '='");
+                    }
+                }
+            }
             for (Map.Entry<String, Path> b : folders.entrySet()) {
                 Path x = a.getValue().toAbsolutePath().normalize();
                 Path y = b.getValue().toAbsolutePath().normalize();

@@ -1,10 +1,12 @@
 package io.duckdag.steps;
 
 import io.duckdag.lake.LakeLayout;
+import io.duckdag.lake.LakeScanner;
 import io.duckdag.lake.MetadataDb;
 import io.duckdag.lake.Views;
 import io.duckdag.pipeline.Identifiers;
 import io.duckdag.pipeline.StepConfig;
+import io.duckdag.pipeline.TableSpec;
 import io.duckdag.pipeline.StorageVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,16 +59,32 @@ public final class SyncMetadataStep implements StepExecutor {
         boolean narrowed = ctx.step().with().containsKey("tables");
         List<String> tables = narrowed ? config.tables() : tablesInLake(layout.lake());
         Map<String, Path> withFiles = new LinkedHashMap<>();
+        Map<String, List<String>> levels = new LinkedHashMap<>();
+        Map<String, String> problems = new LinkedHashMap<>();
         for (String t : tables) {
             Path root = layout.liveTable(t);
-            // A declared table's view reads its partition folders only (see Views), so those must hold a file.
-            boolean readable = ctx.pipeline().table(t).map(spec -> !io.duckdag.lake.LakeScanner.scan(root, spec).isEmpty())
-                    .orElse(hasParquet(root));
-            if (readable) {
-                withFiles.put(t, root);
+            Optional<TableSpec> spec = ctx.pipeline().table(t);
+            if (spec.isPresent()) {
+                // A declared table's view reads its partition folders only (see Views), so those must hold a file.
+                if (LakeScanner.scan(root, spec.get()).isEmpty()) {
+                    ctx.log().println(t + ": no Parquet files in " + (spec.get().partitionBy().isEmpty() ? root
+                            : root + "/" + String.join("=.../", spec.get().partitionBy()) + "=...") + ", no view");
+                    continue;
+                }
+                levels.put(t, Views.partitionLevels(spec.get().partitionBy()));
             } else {
-                ctx.log().println(t + ": no Parquet files in " + root + ", no view");
+                java.util.SortedSet<Integer> depths = Files.isDirectory(root) ? LakeScanner.fileDepths(root) : new java.util.TreeSet<>();
+                if (depths.isEmpty()) {
+                    ctx.log().println(t + ": no Parquet files in " + root + ", no view");
+                    continue;
+                }
+                if (depths.size() > 1) {
+                    problems.put(t, "its files are at different folder depths below " + root + " (" + depths + " levels), which DuckDB "
+                            + "cannot read as one Hive-partitioned table; declare it under tables: with its partition_by, or move the files");
+                }
+                levels.put(t, Views.anyLevels(depths.last()));
             }
+            withFiles.put(t, root);
         }
         StorageVersion wanted = ctx.pipeline().settings().metadataStorageVersion();
         List<String> dropped = new ArrayList<>();
@@ -79,10 +97,29 @@ public final class SyncMetadataStep implements StepExecutor {
                     ours.add(rs.getString(1));
                 }
             }
-            s.execute("BEGIN TRANSACTION");
+            // Each view is tried before the transaction: one table whose files DuckDB cannot read as a
+            // view keeps its old view, and the others are still refreshed.
+            Map<String, String> creates = new LinkedHashMap<>();
             for (Map.Entry<String, Path> e : withFiles.entrySet()) {
-                Optional<List<String>> partitionBy = ctx.pipeline().table(e.getKey()).map(io.duckdag.pipeline.TableSpec::partitionBy);
-                s.execute(Views.create(e.getKey(), e.getValue(), partitionBy, declaredCasts(s, ctx, e.getKey(), e.getValue(), partitionBy)));
+                if (problems.containsKey(e.getKey())) {
+                    continue;
+                }
+                List<String> present = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery(Views.describe(e.getValue(), levels.get(e.getKey())))) {
+                    while (rs.next()) {
+                        present.add(rs.getString(1));
+                    }
+                } catch (SQLException bad) {
+                    ctx.cancellation().throwIfCancelled();
+                    problems.put(e.getKey(), "DuckDB cannot read its files as a view: " + bad.getMessage().strip().lines().findFirst().orElse(""));
+                    continue;
+                }
+                creates.put(e.getKey(), Views.create(e.getKey(), e.getValue(), levels.get(e.getKey()),
+                        declaredCasts(db.connection(), ctx, e.getKey(), e.getValue(), present)));
+            }
+            s.execute("BEGIN TRANSACTION");
+            for (Map.Entry<String, String> e : creates.entrySet()) {
+                s.execute(e.getValue());
                 s.execute(Views.comment(e.getKey(), ctx.pipeline().name()));
             }
             for (String view : ours) {
@@ -94,7 +131,7 @@ public final class SyncMetadataStep implements StepExecutor {
             }
             ctx.failpoints().hit("sync:before-commit");
             s.execute("COMMIT");
-            for (String view : withFiles.keySet()) {
+            for (String view : creates.keySet()) {
                 try (ResultSet rs = s.executeQuery(Views.rowCount(view))) {
                     rs.next();
                     ctx.log().println("view " + view + ": " + rs.getLong(1) + " rows");
@@ -108,6 +145,13 @@ public final class SyncMetadataStep implements StepExecutor {
         }
         if (rebuilt) {
             ctx.log().println(layout.metadataDb() + " now holds the views in storage version " + wanted);
+        }
+        if (!problems.isEmpty()) {
+            problems.forEach((t, why) -> ctx.log().println("view " + t + " not refreshed: " + why));
+            Map.Entry<String, String> first = problems.entrySet().iterator().next();
+            throw new StepFailedException((problems.size() == 1 ? "the view " : problems.size() + " views, the first ") + first.getKey()
+                    + ", not refreshed: " + first.getValue() + (withFiles.size() > problems.size() ? "; the other "
+                    + (withFiles.size() - problems.size()) + " views were" : ""));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("views", withFiles.size());
@@ -172,17 +216,11 @@ public final class SyncMetadataStep implements StepExecutor {
     }
 
     /** The declared column types of the table ({@code tables.<t>.columns}) that its files have. */
-    private static Map<String, String> declaredCasts(Statement s, StepContext ctx, String table, Path root, Optional<List<String>> partitionBy)
+    private static Map<String, String> declaredCasts(Connection connection, StepContext ctx, String table, Path root, List<String> present)
             throws SQLException {
-        Map<String, String> declared = ctx.pipeline().table(table).map(io.duckdag.pipeline.TableSpec::columns).orElse(Map.of());
+        Map<String, String> declared = ctx.pipeline().table(table).map(TableSpec::columns).orElse(Map.of());
         if (declared.isEmpty()) {
             return Map.of();
-        }
-        List<String> present = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery(Views.describe(root, partitionBy))) {
-            while (rs.next()) {
-                present.add(rs.getString(1));
-            }
         }
         Map<String, String> casts = new LinkedHashMap<>();
         declared.forEach((column, type) -> {
@@ -190,7 +228,7 @@ public final class SyncMetadataStep implements StepExecutor {
                 casts.put(column, type);
             }
         });
-        warnAboutLateTypes(s.getConnection(), ctx, table, root, casts);
+        warnAboutLateTypes(connection, ctx, table, root, casts);
         return casts;
     }
 
@@ -225,7 +263,8 @@ public final class SyncMetadataStep implements StepExecutor {
         }));
         odd.forEach((what, where) -> ctx.log().println("warning: view " + table + ": column " + what + " in " + where.size()
                 + " live files not compacted since (e.g. " + where.get(0) + "); the view casts them to the declared type as DuckDB "
-                + "reads them, which can round values until compaction settles them (it refuses values that do not convert exactly)"));
+                + "reads them, which can change values until compaction settles them (round numbers, show bytes as escapes, shift times "
+                + "by the client's time zone); compaction refuses any value that does not convert exactly"));
     }
 
     /** Table folders of the lake: plain names that hold at least one Parquet file somewhere below. */

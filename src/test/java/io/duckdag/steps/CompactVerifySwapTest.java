@@ -146,6 +146,17 @@ class CompactVerifySwapTest {
     }
 
     @Test
+    void a_null_partition_column_inside_a_file_under_a_value_folder_is_named() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [code] }\n" + STEPS);
+        f.write("t/year=2024/a.parquet", "SELECT 'A' AS code, NULL::BIGINT AS year", 1000);
+
+        RunOutcome r = f.run();
+
+        assertThat(r.record().step("compact[t]").orElseThrow().error()).startsWith("partition year=2024 of t: file a.parquet holds "
+                + "year = NULL inside (1 rows of its partition's files differ), but its folder says year=2024;");
+    }
+
+    @Test
     void a_small_target_file_size_splits_a_partition_into_sorted_files_that_follow_each_other() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline(("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + STEPS)
                 .replace("type: compact\n    foreach: tables", "type: compact\n    foreach: tables\n    with: { target_file_size: 20KB }"));

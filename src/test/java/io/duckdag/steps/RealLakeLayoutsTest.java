@@ -382,4 +382,22 @@ class RealLakeLayoutsTest {
         assertThat(f.files("lake/t")).contains("root.parquet", "Year=2023/b.parquet", "year=2024/.being-written.parquet", "year=2024/_scratch.parquet");
         assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT id FROM t ORDER BY id")).containsExactly("1");
     }
+
+    @Test
+    void an_undeclared_table_gets_a_view_without_hidden_folders_and_one_it_cannot_read_does_not_block_the_others() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("steps:\n  - { id: sync, type: sync-metadata }\n");
+        f.write("und/year=2024/a.parquet", "SELECT 1 AS id", 1000);
+        f.write("und/year=2024/_temporary/0/part-0.parquet", "SELECT 30 AS id", 1000);
+        f.write("und/.spark-staging/b.parquet", "SELECT 31 AS id", 1000);
+        f.write("mixed/root.parquet", "SELECT 2 AS id", 1000);
+        f.write("mixed/year=2024/c.parquet", "SELECT 3 AS id", 1000);
+
+        RunOutcome outcome = f.run();
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(outcome.record().step("sync").orElseThrow().error()).isEqualTo("the view mixed, not refreshed: its files are at "
+                + "different folder depths below " + f.lake.resolve("mixed") + " ([0, 1] levels), which DuckDB cannot read as one "
+                + "Hive-partitioned table; declare it under tables: with its partition_by, or move the files; the other 1 views were");
+        assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT id, year FROM und")).containsExactly("1|2024");
+    }
 }

@@ -207,8 +207,39 @@ class TypeConflictTest {
 
         assertNothingChanged(f, outcome, before);
         assertThat(outcome.record().step("compact[t]").orElseThrow().error()).isEqualTo("partition year=2024 of t: file a.parquet has two "
-                + "columns, colx and COLX, whose names differ only in case; DuckDB reads them as one, so one would be lost. Rename one of "
-                + "them in the file; nothing was written");
+                + "columns, colx and COLX, whose names differ only in case; DuckDB matches names without regard to case and renames one "
+                + "(COLX_1), so the table would change. Rename one of them in the file; nothing was written");
+    }
+
+    @Test
+    void declared_casts_inside_lists_that_cannot_be_checked_exactly_are_refused() throws Exception {
+        LakeFixture f = lake("t: { partition_by: [year], sort_by: [id], columns: { c: \"VARCHAR[]\", d: \"BIGINT[]\" } }");
+        f.write("t/year=2024/a.parquet", "SELECT 1 AS id, ['x'] AS c, [3]::BIGINT[] AS d", 1000);
+        f.write("t/year=2024/b.parquet", "SELECT 2 AS id, [encode('café')] AS c, [3]::BIGINT[] AS d", 2000);
+        List<String> before = f.files("lake");
+
+        RunOutcome blobs = f.run();
+
+        assertNothingChanged(f, blobs, before);
+        assertThat(blobs.record().step("compact[t]").orElseThrow().error()).isEqualTo("partition year=2024 of t: column c is declared "
+                + "VARCHAR[] but is BLOB[] in b.parquet: a BLOB inside a list, struct or map cannot be converted exactly (DuckDB's cast "
+                + "escapes bytes); nothing was written. Declare a type whose elements need no such conversion (BLOB[] itself, say)");
+
+        Files.delete(f.lake.resolve("t/year=2024/b.parquet"));
+        f.write("t/year=2024/c.parquet", "SELECT 3 AS id, ['y'] AS c, [CAST('-0.0' AS DOUBLE), 3.0] AS d", 3000);
+        assertThat(f.run().record().step("compact[t]").orElseThrow().error())
+                .contains("column d is declared BIGINT[], but 1 value(s) of type DOUBLE[] do not convert to it exactly, e.g. '[-0.0, 3.0]'");
+    }
+
+    @Test
+    void a_declared_type_that_parquet_cannot_hold_is_refused_naming_what_to_declare() throws Exception {
+        LakeFixture f = lake("t: { partition_by: [year], sort_by: [id], columns: { ts: TIMESTAMP_MS } }");
+        f.write("t/year=2024/a.parquet", "SELECT 1 AS id, TIMESTAMP '2024-01-01 00:00:00' AS ts", 1000);
+
+        RunOutcome outcome = f.run();
+
+        assertThat(outcome.record().step("compact[t]").orElseThrow().error()).isEqualTo("table t: columns: ts: a Parquet file cannot "
+                + "hold TIMESTAMP_MS (DuckDB writes it as TIMESTAMP); declare TIMESTAMP instead");
     }
 
     /**
