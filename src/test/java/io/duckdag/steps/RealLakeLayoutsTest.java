@@ -400,4 +400,33 @@ class RealLakeLayoutsTest {
                 + "Hive-partitioned table; declare it under tables: with its partition_by, or move the files; the other 1 views were");
         assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT id, year FROM und")).containsExactly("1|2024");
     }
+
+    @Test
+    void files_written_by_arrow_rs_keep_every_row_and_value() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  rs: { partition_by: [year], sort_by: [ts_code, at], key: [id] }\n"
+                + CompactVerifySwapTest.STEPS);
+        Path source = Path.of("src/test/resources/other-writers/arrow-rs/rs");
+        List<Path> files;
+        try (java.util.stream.Stream<Path> all = Files.walk(source)) {
+            files = all.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
+        }
+        long time = 1000;
+        for (Path p : files) {
+            Path target = f.lake.resolve("rs").resolve(source.relativize(p).toString());
+            Files.createDirectories(target.getParent());
+            Files.copy(p, target);
+            Files.setLastModifiedTime(target, FileTime.from(Instant.ofEpochSecond(time++)));
+        }
+        LakeSnapshot rs = LakeSnapshot.take(f, "rs");
+
+        RunOutcome outcome = f.run();
+
+        assertSucceeded(outcome);
+        rs.assertViewHoldsExactlyTheseRows();
+        rs.assertEveryFileSortedBy(List.of("ts_code", "at")).forEach(n -> assertThat(n).matches("year=202[34]/part-.*"));
+        assertThat(f.rows(Optional.of(dir.resolve("metadata.db")), "SELECT typeof(id), typeof(price), count(*) FROM rs GROUP BY ALL"))
+                .containsExactly("BIGINT|DOUBLE|6500");
+        assertThat(Files.readString(f.runDir().resolve("logs/compact[rs].log")))
+                .contains("column id has types BIGINT, INTEGER (widened exactly to BIGINT)", "column price has types DOUBLE, FLOAT (widened exactly to DOUBLE)");
+    }
 }
