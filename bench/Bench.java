@@ -37,6 +37,7 @@ public final class Bench {
     private final String memory;
     private final int threads;
     private final int reps;
+    private java.util.Set<String> sections = java.util.Set.of("full", "nightly", "queries", "rss", "engine");
     private final StringBuilder report = new StringBuilder();
 
     Bench(Path jar, Path classes, Path work, String memory, int threads, int reps) {
@@ -64,9 +65,12 @@ public final class Bench {
         Bench b = new Bench(Path.of(o.get("jar")).toAbsolutePath(), Path.of(o.get("classes")).toAbsolutePath(),
                 Path.of(o.getOrDefault("work", "target/bench")).toAbsolutePath(), o.getOrDefault("memory", "1GB"),
                 Integer.parseInt(o.getOrDefault("threads", "2")), Integer.parseInt(o.getOrDefault("reps", tiny ? "1" : "3")));
+        if (o.containsKey("sections")) {
+            b.sections = java.util.Set.of(o.get("sections").split(","));
+        }
         b.run(lake, Integer.parseInt(o.getOrDefault("chain", tiny ? "50" : "1000")),
-                o.getOrDefault("rss-memory", tiny ? "256MB" : "512MB"), Long.parseLong(o.getOrDefault("rss-rows", tiny ? "200000" : "24000000")),
-                !o.containsKey("skip-rss"));
+                o.getOrDefault("rss-memory", "256MB"), Long.parseLong(o.getOrDefault("rss-rows", tiny ? "200000" : "24000000")),
+                !o.containsKey("skip-rss") && b.sections.contains("rss"));
         System.out.print(b.report);
         Files.writeString(b.work.resolve("results-" + lake.name() + ".md"), b.report.toString());
     }
@@ -131,7 +135,27 @@ public final class Bench {
         line("| ratio duckdag / script (pair by pair) | " + stat(ratios(full, script)) + " | |");
         line("");
 
-        // Nightly: one night's download (one small file per table into the latest year).
+        if (sections.contains("nightly")) {
+            nightly(base, tables, lake);
+        }
+        if (sections.contains("queries")) {
+            queries(base, lastScript, lastDuckdag, tables, lake);
+        }
+        if (rss) {
+            peakMemory(rssMemory, rssRows);
+        }
+        if (sections.contains("engine")) {
+            engine(chain);
+        }
+        delete(base);
+        for (int r = 0; r < reps; r++) {
+            delete(work.resolve("script-" + r));
+            delete(work.resolve("duckdag-" + r));
+        }
+    }
+
+    /** One night's download (one small file per table into the latest year) on duckdag's compacted copies, then nothing. */
+    void nightly(Path base, List<String> tables, Lake lake) throws Exception {
         List<Double> nightly = new ArrayList<>();
         List<Double> nightlyScript = new ArrayList<>();
         List<Double> noop = new ArrayList<>();
@@ -158,8 +182,9 @@ public final class Bench {
         line("| duckdag run with nothing to do | " + stat(noop) + " |");
         line("| duckdag plan with nothing to do | " + stat(plan) + " |");
         line("");
+    }
 
-        // Order and queries.
+    void queries(Path base, Path lastScript, Path lastDuckdag, List<String> tables, Lake lake) throws Exception {
         line("## Output order and queries");
         line("");
         line("| lake state | files | files in sort order | point lookup ms | one-year scan ms | full aggregate ms |");
@@ -168,16 +193,6 @@ public final class Bench {
         line(queries("after the script", lastScript.resolve("lake"), tables, lake, true));
         line(queries("after duckdag", lastDuckdag.resolve("lake"), tables, lake, true));
         line("");
-
-        if (rss) {
-            peakMemory(rssMemory, rssRows);
-        }
-        engine(chain);
-        delete(base);
-        for (int r = 0; r < reps; r++) {
-            delete(work.resolve("script-" + r));
-            delete(work.resolve("duckdag-" + r));
-        }
     }
 
     /** Peak memory of a full run on one table whose data is several times the memory limit. */

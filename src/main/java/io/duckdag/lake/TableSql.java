@@ -147,6 +147,11 @@ public final class TableSql {
         return type.matches("U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\\(\\d+,\\s*\\d+\\)");
     }
 
+    /** The rows the files' footers say they hold: metadata only, no data read. */
+    public static String footerRows(List<Path> files) {
+        return "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(" + fileList(files) + ")";
+    }
+
     /** {@code CREATE TEMP TABLE} of the inputs with their modification times, for "most recently written wins". */
     public static String inputsTable(List<Path> files, List<Long> mtimes) {
         StringBuilder values = new StringBuilder();
@@ -173,7 +178,8 @@ public final class TableSql {
         if (!key.isEmpty()) {
             sql.append("WITH l AS (").append(latestPerKey(rows, key)).append(") ");
         }
-        sql.append("SELECT ").append(qualified(dataColumns)).append(joined(rows));
+        // Without a key no row needs its file's time: the inputs table is not joined.
+        sql.append("SELECT ").append(qualified(dataColumns)).append(key.isEmpty() ? " FROM " + rows + " s" : joined(rows));
         if (!key.isEmpty()) {
             sql.append(" JOIN l ON ").append(isLatest(key));
         }
@@ -192,7 +198,7 @@ public final class TableSql {
     public static String expected(String rows, List<String> dataColumns, List<String> key) {
         String hash = "hash(" + qualified(dataColumns) + ")";
         if (key.isEmpty()) {
-            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0)" + joined(rows);
+            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0) FROM " + rows + " s";
         }
         return "SELECT count(*), coalesce(sum(h::HUGEINT), 0) FROM (SELECT arg_max(" + hash + ", (i.mtime, s."
                 + Sql.identifier(FILE) + ", s.file_row_number)) AS h" + joined(rows) + " GROUP BY " + qualified(key) + ")";
