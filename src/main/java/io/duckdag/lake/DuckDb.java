@@ -35,6 +35,7 @@ public final class DuckDb {
         if (database.isPresent() && database.get().toAbsolutePath().getParent() != null) {
             Files.createDirectories(database.get().toAbsolutePath().getParent());
         }
+        DuckDbLibrary.prepare();
         Connection connection = DriverManager.getConnection("jdbc:duckdb:" + database.map(Path::toString).orElse(""));
         try (Statement s = connection.createStatement()) {
             s.execute("SET memory_limit = " + Sql.literal(settings.memoryLimit()));

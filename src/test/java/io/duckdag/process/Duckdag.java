@@ -37,12 +37,20 @@ final class Duckdag {
 
     private static int counter;
 
-    static synchronized Running start(Path cwd, Map<String, String> env, String... args) throws IOException {
+    static Running start(Path cwd, Map<String, String> env, String... args) throws IOException {
+        return start(JAR, List.of(), cwd, env, args);
+    }
+
+    /** {@code jar} (the packaged one, or a copy of it) with extra JVM options before -jar. */
+    static synchronized Running start(Path jar, List<String> jvmOptions, Path cwd, Map<String, String> env, String... args)
+            throws IOException {
         if (!Files.exists(JAR)) {
             throw new AssertionError(JAR + " is missing: these tests run after 'mvn package' (mvn -B verify)");
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(List.of(args));
         int n = counter++;
         Path out = cwd.resolve("duckdag-" + n + ".out");

@@ -19,9 +19,12 @@ public final class HoldDatabase {
     }
 
     static Process start(Path db, long millis, Path ready) throws Exception {
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), HoldDatabase.class.getName(), db.toString(), Long.toString(millis),
-                ready.toString()).inheritIO().start();
+        // The driver on this class path unpacks its 71 MB library into java.io.tmpdir and deletes
+        // it only on a normal exit; tests kill this process, so the copy goes to the test's folder.
+        Path tmp = Files.createDirectories(ready.toAbsolutePath().getParent().resolve("holder-tmp"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), HoldDatabase.class.getName(),
+                db.toString(), Long.toString(millis), ready.toString()).inheritIO().start();
         for (int i = 0; i < 400 && !Files.exists(ready); i++) {
             Thread.sleep(25);
         }
