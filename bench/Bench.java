@@ -50,6 +50,8 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        // The packaged jar keeps DuckDB's library out of the driver's sight; duckdag puts it beside the jar.
+        io.duckdag.lake.DuckDbLibrary.prepare();
         Map<String, String> o = options(args);
         String preset = o.getOrDefault("lake", "A");
         Lake lake = switch (preset) {

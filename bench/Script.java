@@ -14,6 +14,8 @@ import java.util.stream.Stream;
  */
 public final class Script {
     public static void main(String[] args) throws Exception {
+        // The library is loaded from beside duckdag's jar, as duckdag loads it: the same start-up cost.
+        io.duckdag.lake.DuckDbLibrary.prepare();
         Path lake = Path.of(args[0]);
         Path temp = Path.of(args[1]);
         Files.createDirectories(temp);
