@@ -71,7 +71,7 @@ public final class Bench {
             b.sections = java.util.Set.of(o.get("sections").split(","));
         }
         b.run(lake, Integer.parseInt(o.getOrDefault("chain", tiny ? "50" : "1000")),
-                o.getOrDefault("rss-memory", "256MB"), Long.parseLong(o.getOrDefault("rss-rows", tiny ? "200000" : "24000000")),
+                o.getOrDefault("rss-memory", tiny ? "256MB" : "512MB"), Long.parseLong(o.getOrDefault("rss-rows", tiny ? "200000" : "40000000")),
                 !o.containsKey("skip-rss") && b.sections.contains("rss"));
         System.out.print(b.report);
         Files.writeString(b.work.resolve("results-" + lake.name() + ".md"), b.report.toString());
@@ -210,12 +210,17 @@ public final class Bench {
             uncompressed = rs.getLong(1);
         }
         Path pipeline = pipeline(d, List.of("t0"), limit);
-        Timed t = time(duckdag("run", pipeline));
         line("## Peak memory on a table larger than memory");
         line("");
-        line("One table, one partition, " + rows + " rows, " + mb(uncompressed) + " MB uncompressed in Parquet; memory_limit " + limit
-                + ": duckdag run took " + String.format(Locale.ROOT, "%.1f", t.seconds()) + " s, peak RSS " + Math.round(t.peakMb())
-                + " MB (exit " + t.exit() + ").");
+        String what = "One table, one partition, " + rows + " rows, " + mb(uncompressed) + " MB uncompressed in Parquet; memory_limit " + limit;
+        try {
+            Timed t = time(duckdag("run", pipeline));
+            line(what + ": duckdag run took " + String.format(Locale.ROOT, "%.1f", t.seconds()) + " s, peak RSS " + Math.round(t.peakMb())
+                    + " MB.");
+        } catch (IllegalStateException failed) {
+            String why = failed.getMessage().lines().filter(l -> l.contains("FAILED")).findFirst().orElse("see " + work.resolve("last-command.log"));
+            line(what + ": the run failed: " + why.strip());
+        }
         line("");
         delete(d);
     }
