@@ -389,8 +389,11 @@ public final class Bench {
     record Timed(double seconds, double peakMb, int exit) {
     }
 
+    /** duckdag as users start it: the launcher beside the jar's project (class data sharing included). */
     List<String> duckdag(String command, Path pipeline) {
-        return List.of("java", "-jar", jar.toString(), command, pipeline.toString());
+        Path launcher = jar.getParent().getParent().resolve("duckdag");
+        return Files.isExecutable(launcher) ? List.of(launcher.toString(), command, pipeline.toString())
+                : List.of("java", "-jar", jar.toString(), command, pipeline.toString());
     }
 
     List<String> scriptCommand(Path dir, List<String> tables) {
