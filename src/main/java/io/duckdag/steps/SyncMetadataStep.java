@@ -1,8 +1,11 @@
 package io.duckdag.steps;
 
+import io.duckdag.lake.FileSchemas;
+import io.duckdag.lake.InputSchema;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
 import io.duckdag.lake.MetadataDb;
+import io.duckdag.lake.TypeWidening;
 import io.duckdag.lake.Views;
 import io.duckdag.pipeline.Identifiers;
 import io.duckdag.pipeline.StepConfig;
@@ -224,7 +227,7 @@ public final class SyncMetadataStep implements StepExecutor {
         }
         Map<String, String> casts = new LinkedHashMap<>();
         declared.forEach((column, type) -> {
-            if (io.duckdag.lake.InputSchema.contains(present, column)) {
+            if (InputSchema.contains(present, column)) {
                 casts.put(column, type);
             }
         });
@@ -240,10 +243,10 @@ public final class SyncMetadataStep implements StepExecutor {
      */
     private static void warnAboutLateTypes(Connection connection, StepContext ctx, String table, Path root, Map<String, String> casts)
             throws SQLException {
-        io.duckdag.pipeline.TableSpec spec = ctx.pipeline().table(table).orElseThrow();
+        TableSpec spec = ctx.pipeline().table(table).orElseThrow();
         List<Path> files = new ArrayList<>();
-        io.duckdag.lake.LakeScanner.scan(root, spec).forEach((p, fs) -> fs.forEach(f -> files.add(p.dirIn(root).resolve(f.name()).toAbsolutePath())));
-        Map<String, String> declaredTypes = io.duckdag.lake.InputSchema.byName();
+        LakeScanner.scan(root, spec).forEach((p, fs) -> fs.forEach(f -> files.add(p.dirIn(root).resolve(f.name()).toAbsolutePath())));
+        Map<String, String> declaredTypes = InputSchema.byName();
         try (Statement s = connection.createStatement()) {
             casts.forEach((c, t) -> {
                 try (ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + t + "))")) {
@@ -255,9 +258,9 @@ public final class SyncMetadataStep implements StepExecutor {
             });
         }
         Map<String, List<String>> odd = new LinkedHashMap<>();
-        io.duckdag.lake.FileSchemas.read(connection, files).forEach((file, columns) -> columns.forEach(col -> {
+        FileSchemas.read(connection, files).forEach((file, columns) -> columns.forEach(col -> {
             String wanted = declaredTypes.get(col.name());
-            if (wanted != null && !io.duckdag.lake.TypeWidening.exact(col.type(), wanted)) {
+            if (wanted != null && !TypeWidening.exact(col.type(), wanted)) {
                 odd.computeIfAbsent(col.name() + " is " + col.type(), k -> new ArrayList<>()).add(root.relativize(file).toString());
             }
         }));
