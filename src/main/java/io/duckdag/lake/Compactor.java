@@ -105,7 +105,7 @@ public final class Compactor {
         }
         DurableFiles.forceDirectory(outDir);
         Map<String, String> values = new LinkedHashMap<>(partition.values());
-        return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift, List.of());
+        return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift, List.of(), List.of());
     }
 
     /** One output file: written under a hidden name, its time set, forced to disk, renamed. */

@@ -7,7 +7,9 @@ import java.util.Map;
  * What compaction did to one partition: exactly which live files it read (with size and
  * modification time, so that swap can tell whether they changed since), what it wrote, the
  * row counts, the columns of the result, schema drift among the inputs, and the files left out
- * because DuckDB cannot read them ({@code on_unreadable: quarantine}), which swap moves to the quarantine.
+ * because DuckDB cannot read them ({@code on_unreadable: quarantine}), which swap moves to the quarantine,
+ * and, for a tiered compaction, the compacted files it left live beside its output (empty for a
+ * full rewrite of the partition).
  */
 public record PartitionCompaction(
         String partition,
@@ -18,7 +20,8 @@ public record PartitionCompaction(
         long rowsOut,
         List<Column> columns,
         List<String> drift,
-        List<UnreadableFile> quarantined) {
+        List<UnreadableFile> quarantined,
+        List<LakeFile> kept) {
 
     public PartitionCompaction {
         values = Map.copyOf(values);
@@ -27,6 +30,12 @@ public record PartitionCompaction(
         columns = List.copyOf(columns);
         drift = List.copyOf(drift);
         quarantined = quarantined == null ? List.of() : List.copyOf(quarantined); // absent in records of earlier versions
+        kept = kept == null ? List.of() : List.copyOf(kept);
+    }
+
+    /** The same compaction, building on {@code compacted}: files duckdag put live before, left in place. */
+    public PartitionCompaction besides(List<LakeFile> compacted) {
+        return new PartitionCompaction(partition, values, inputs, outputs, rowsIn, rowsOut, columns, drift, quarantined, compacted);
     }
 
     public Partition asPartition() {

@@ -72,15 +72,19 @@ public final class CompactStep implements StepExecutor {
                     continue;
                 }
                 Optional<PartitionCompaction> done = earlier.flatMap(c -> c.partition(p.path()))
-                        .filter(d -> intact(staged, d) && e.getValue().containsAll(d.inputs()));
+                        .filter(d -> intact(staged, d) && e.getValue().containsAll(d.inputs()) && e.getValue().containsAll(d.kept()));
                 PartitionCompaction result;
                 if (done.isPresent()) {
                     result = done.get();
                     ctx.log().println(p.label() + ": already compacted by an earlier attempt, kept");
                 } else {
-                    result = compactPartition(ctx, table, compactor, p, live, staged, e.getValue(), prefix, targetBytes, config);
+                    List<LakeFile> kept = config.full() ? List.of() : tierOn(connection, table, p, live, manifest, e.getValue());
+                    List<LakeFile> inputs = e.getValue().stream().filter(f -> !kept.contains(f)).toList();
+                    result = compactPartition(ctx, table, compactor, p, live, staged, inputs, prefix, targetBytes, config).besides(kept);
                     ctx.log().println(p.label() + ": " + result.inputs().size() + " files, " + result.rowsIn() + " rows -> "
-                            + result.outputs().size() + " files, " + result.rowsOut() + " rows");
+                            + result.outputs().size() + " files, " + result.rowsOut() + " rows"
+                            + (kept.isEmpty() ? "" : " (tiered: beside the " + kept.size() + " compacted files left as they are; "
+                            + "the partition is rewritten whole once it has " + MAX_TIERS + ")"));
                     result.drift().forEach(d -> ctx.log().println(p.label() + ": schema drift: " + d));
                     result.quarantined().forEach(q -> ctx.log().println(p.label() + ": " + q.file().name()
                             + " left out, to be moved to the quarantine when the partition is swapped"));
@@ -132,7 +136,7 @@ public final class CompactStep implements StepExecutor {
             }
             List<LakeFile> rest = files.stream().filter(f -> bad.stream().noneMatch(b -> b.file().equals(f))).toList();
             if (rest.isEmpty()) {
-                return new PartitionCompaction(p.path(), p.values(), List.of(), List.of(), 0, 0, List.of(), List.of(), bad);
+                return new PartitionCompaction(p.path(), p.values(), List.of(), List.of(), 0, 0, List.of(), List.of(), bad, List.of());
             }
             PartitionCompaction result;
             try {
@@ -144,7 +148,7 @@ public final class CompactStep implements StepExecutor {
                         : new StepFailedException("DuckDB could not compact " + label + " without its unreadable files: " + why);
             }
             return new PartitionCompaction(result.partition(), result.values(), result.inputs(), result.outputs(), result.rowsIn(),
-                    result.rowsOut(), result.columns(), result.drift(), bad);
+                    result.rowsOut(), result.columns(), result.drift(), bad, List.of());
         }
     }
 
@@ -153,6 +157,46 @@ public final class CompactStep implements StepExecutor {
         return new StepFailedException(label + " does not fit in DuckDB's memory (settings.duckdb: memory_limit " + d.memoryLimit()
                 + ", threads " + d.threads() + "; DuckDB said: " + reason + "). Raise memory_limit, or lower threads (each thread "
                 + "holds its own buffers), then resume the run; nothing was written to the lake");
+    }
+
+    /** A partition is rewritten whole once it would hold this many compacted files. */
+    static final int MAX_TIERS = 8;
+
+    /**
+     * The compacted files a partition's new files can be compacted beside, leaving them as they
+     * are (empty: rewrite the whole partition). A night's few small files then cost what they
+     * hold, not what the partition holds, like an LSM tree's sorted runs or Iceberg's
+     * bin-packing: each live file stays sorted and verified, and the partition is rewritten whole
+     * once it would hold {@link #MAX_TIERS} files or the new data is more than a quarter of the
+     * compacted. Only without a key (a new row may replace an old one, which needs them together)
+     * and only when the new files have exactly the compacted files' columns and types.
+     */
+    private static List<LakeFile> tierOn(Connection connection, TableSpec table, Partition p, Path live, TableManifest manifest,
+                                         List<LakeFile> listing) throws SQLException {
+        List<LakeFile> compacted = manifest.partitions().get(p.path());
+        if (!table.key().isEmpty() || compacted == null || compacted.isEmpty() || !listing.containsAll(compacted)
+                || compacted.size() + 1 > MAX_TIERS) {
+            return List.of();
+        }
+        List<LakeFile> fresh = listing.stream().filter(f -> !compacted.contains(f)).toList();
+        long freshBytes = fresh.stream().mapToLong(LakeFile::size).sum();
+        long compactedBytes = compacted.stream().mapToLong(LakeFile::size).sum();
+        if (fresh.isEmpty() || freshBytes * 4 > compactedBytes) {
+            return List.of();
+        }
+        Path dir = p.dirIn(live);
+        List<Path> all = listing.stream().map(f -> dir.resolve(f.name()).toAbsolutePath()).toList();
+        Map<Path, List<io.duckdag.lake.Column>> schemas;
+        try {
+            schemas = io.duckdag.lake.FileSchemas.read(connection, all);
+        } catch (SQLException unreadable) {
+            return List.of(); // the full path finds and names the file
+        }
+        java.util.Set<java.util.Set<io.duckdag.lake.Column>> distinct = new java.util.HashSet<>();
+        // Partition columns aside: the folder holds them, and compacted files do not repeat them.
+        schemas.values().forEach(cs -> distinct.add(cs.stream().filter(c -> !io.duckdag.lake.InputSchema.contains(table.partitionBy(), c.name()))
+                .collect(Collectors.toSet())));
+        return distinct.size() == 1 ? compacted : List.of();
     }
 
     /** A lake folder that does not exist is a wrong path far more often than an empty lake. */
@@ -195,6 +239,10 @@ public final class CompactStep implements StepExecutor {
         if (!quarantined.isEmpty()) {
             m.put("files_quarantined", quarantined.size());
             m.put("quarantined", quarantined);
+        }
+        long tiered = c.partitions().stream().filter(p -> !p.kept().isEmpty()).count();
+        if (tiered > 0) {
+            m.put("partitions_tiered", tiered);
         }
         long drift = c.partitions().stream().mapToLong(p -> p.drift().size()).sum();
         if (drift > 0) {

@@ -99,7 +99,14 @@ public final class SwapStep implements StepExecutor {
                             + " after compaction read it, so the compacted data is out of date; nothing was swapped. Run the pipeline again");
                 }
             }
-            Set<String> inputNames = movedOut.stream().map(LakeFile::name).collect(Collectors.toSet());
+            for (LakeFile k : c.kept()) {
+                if (!k.equals(now.get(k.name()))) {
+                    throw new StepFailedException(label + ": compacted file " + k.name() + ", which this compaction builds on, "
+                            + (now.containsKey(k.name()) ? "was rewritten" : "was removed") + " since; nothing was swapped. Run the pipeline again");
+                }
+            }
+            Set<String> inputNames = movedOut.stream().map(LakeFile::name).collect(Collectors.toCollection(java.util.HashSet::new));
+            c.kept().forEach(k -> inputNames.add(k.name()));
             List<String> lateFiles = now.keySet().stream().filter(n -> !inputNames.contains(n)).toList();
 
             List<Journal.Move> moves = new ArrayList<>();
@@ -133,7 +140,10 @@ public final class SwapStep implements StepExecutor {
                 moves.add(Journal.Move.guarded(liveDir.resolve(q.file().name()), target, q.file().size(), q.file().mtimeNanos()));
                 toQuarantine.add(new SwapRecord.Backup(q.file().name(), target.toAbsolutePath().normalize().toString()));
             }
-            TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), putLive);
+            List<LakeFile> nowLive = new ArrayList<>(c.kept()); // a tiered compaction leaves them live beside its output
+            nowLive.addAll(putLive);
+            nowLive.sort(java.util.Comparator.comparing(LakeFile::name));
+            TableManifest manifest = TableManifest.load(ctx.pipelineStateDir(), table.name()).with(c.partition(), nowLive);
             SwapRecord next = record.with(new SwapRecord.SwappedPartition(c.partition(), putLive, backups, toQuarantine));
             DurableFiles.createDirectories(backupDir);
             if (!toQuarantine.isEmpty()) {

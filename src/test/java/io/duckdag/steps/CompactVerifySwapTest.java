@@ -157,6 +157,41 @@ class CompactVerifySwapTest {
     }
 
     @Test
+    void a_night_of_small_files_is_compacted_beside_the_partition_and_the_partition_is_rewritten_whole_after_eight() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + STEPS);
+        f.write("t/year=2024/a.parquet", "SELECT (hash(i) % 100000)::BIGINT AS k, md5(i::VARCHAR) AS v FROM range(5000) r(i)", 1000);
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+        String compacted = f.files("lake/t/year=2024").get(0);
+        Path compactedFile = f.lake.resolve("t/year=2024").resolve(compacted);
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(compactedFile);
+
+        f.write("t/year=2024/night-1.parquet", "SELECT 7::BIGINT AS k, 'night' AS v", 2000);
+        RunOutcome night = f.run();
+
+        assertThat(night.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.latest().step("compact[t]").orElseThrow().metrics()).containsEntry("partitions_tiered", 1).containsEntry("rows_in", 1);
+        List<String> live = f.files("lake/t/year=2024");
+        assertThat(live).hasSize(2).contains(compacted);
+        assertThat(Files.getLastModifiedTime(compactedFile)).isEqualTo(before);
+        assertThat(f.rows("SELECT count(*), count(DISTINCT v) FROM " + f.live("t"))).containsExactly("5001|5001");
+        for (String file : live) {
+            assertThat(f.rows("SELECT count(*) FROM (SELECT k, lag(k) OVER (ORDER BY file_row_number) AS p FROM read_parquet('"
+                    + f.lake.resolve("t/year=2024").resolve(file) + "', file_row_number = true)) WHERE p > k")).containsExactly("0");
+        }
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.latest().step("compact[t]").orElseThrow().metrics()).containsEntry("partitions_unchanged", 1);
+
+        for (int n = 2; n <= 8; n++) {
+            f.write("t/year=2024/night-" + n + ".parquet", "SELECT " + n + "::BIGINT AS k, 'night' AS v", 2000 + n);
+            assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+        }
+        // Seven nights made eight files; the eighth night rewrites the partition whole, sorted as one file.
+        assertThat(f.files("lake/t/year=2024")).hasSize(1);
+        assertThat(f.latest().step("compact[t]").orElseThrow().metrics()).doesNotContainKey("partitions_tiered").containsEntry("rows_in", 5008);
+        assertThat(f.rows("SELECT count(*) FROM " + f.live("t"))).containsExactly("5008");
+    }
+
+    @Test
     void a_small_target_file_size_splits_a_partition_into_sorted_files_that_follow_each_other() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline(("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + STEPS)
                 .replace("type: compact\n    foreach: tables", "type: compact\n    foreach: tables\n    with: { target_file_size: 20KB }"));

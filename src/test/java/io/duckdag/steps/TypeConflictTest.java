@@ -293,7 +293,7 @@ class TypeConflictTest {
         }
         long rows = Long.parseLong(f.rows("SELECT count(*) FROM read_parquet('" + out + "', hive_partitioning = false)").get(0));
         PartitionCompaction c = new PartitionCompaction("year=2024", Map.of("year", "2024"), inputs,
-                List.of(new StagedFile("part-0.parquet", Files.size(out), rows)), rows, rows, columns, List.of(), List.of());
+                List.of(new StagedFile("part-0.parquet", Files.size(out), rows)), rows, rows, columns, List.of(), List.of(), List.of());
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:")) {
             new Verifier(connection).verify(table, c, liveTable, stagedTable);
         }
