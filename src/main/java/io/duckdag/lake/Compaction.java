@@ -10,9 +10,11 @@ import java.util.Optional;
  * The record of one table's compaction in one run, kept in the run's state folder
  * ({@code compact/<table>.json}) and rewritten after every partition, so a compaction that
  * died redoes only the partitions it had not finished. Verify and swap work from it.
+ * {@code settings} says how it compacted (key, sort, declared types, sizes, full): a re-run with
+ * other settings keeps none of its partitions (null in records of earlier versions: none kept).
  */
 public record Compaction(String runId, String table, boolean finished, List<PartitionCompaction> partitions,
-                         List<String> unchanged) {
+                         List<String> unchanged, String settings) {
 
     public Compaction {
         partitions = List.copyOf(partitions);
@@ -45,6 +47,6 @@ public record Compaction(String runId, String table, boolean finished, List<Part
         List<PartitionCompaction> next = new ArrayList<>(partitions);
         next.removeIf(p -> p.partition().equals(done.partition()));
         next.add(done);
-        return new Compaction(runId, table, finished, next, unchanged);
+        return new Compaction(runId, table, finished, next, unchanged, settings);
     }
 }

@@ -186,7 +186,7 @@ public final class Compactor {
     }
 
     /** The table's declared column types in DuckDB's own spelling ({@code double} reads as DOUBLE). */
-    static Map<String, String> declaredTypes(Connection connection, TableSpec table) throws SQLException {
+    public static Map<String, String> declaredTypes(Connection connection, TableSpec table) throws SQLException {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> c : table.columns().entrySet()) {
             try (Statement s = connection.createStatement();

@@ -56,7 +56,12 @@ public final class CompactStep implements StepExecutor {
                     + outside.get(0) + "; move them into their partition folders");
         }
 
-        Compaction record = new Compaction(ctx.runId(), table.name(), false, List.of(), List.of());
+        // An earlier attempt's partitions are kept only if it compacted the same way: a key added
+        // since, or full: true, must not reuse a tiered compaction (it would leave duplicates).
+        String settings = String.join("|", "partition_by=" + table.partitionBy(), "sort_by=" + table.sortBy(), "key=" + table.key(),
+                "columns=" + table.columns(), "full=" + config.full(), "target=" + config.targetFileSize(), "row_group=" + config.rowGroupSize());
+        earlier = earlier.filter(c -> settings.equals(c.settings()));
+        Compaction record = new Compaction(ctx.runId(), table.name(), false, List.of(), List.of(), settings);
         List<String> unchanged = new ArrayList<>();
         long targetBytes = Nodes.bytes(config.targetFileSize());
         // Unique per compaction, not only per run: a partition compacted again within the same
@@ -84,7 +89,7 @@ public final class CompactStep implements StepExecutor {
                     ctx.log().println(p.label() + ": " + result.inputs().size() + " files, " + result.rowsIn() + " rows -> "
                             + result.outputs().size() + " files, " + result.rowsOut() + " rows"
                             + (kept.isEmpty() ? "" : " (tiered: beside the " + kept.size() + " compacted files left as they are; "
-                            + "the partition is rewritten whole once it has " + MAX_TIERS + ")"));
+                            + "the partition is rewritten whole once it would hold more than " + MAX_TIERS + ")"));
                     result.drift().forEach(d -> ctx.log().println(p.label() + ": schema drift: " + d));
                     result.quarantined().forEach(q -> ctx.log().println(p.label() + ": " + q.file().name()
                             + " left out, to be moved to the quarantine when the partition is swapped"));
@@ -94,7 +99,7 @@ public final class CompactStep implements StepExecutor {
                 ctx.failpoints().hit("compact:partition-done:" + table.name());
             }
         }
-        record = new Compaction(ctx.runId(), table.name(), true, record.partitions(), unchanged);
+        record = new Compaction(ctx.runId(), table.name(), true, record.partitions(), unchanged, settings);
         record.save(ctx.runDir());
         Map<String, Object> metrics = metrics(record);
         if (!outside.isEmpty()) {
@@ -159,7 +164,7 @@ public final class CompactStep implements StepExecutor {
                 + "holds its own buffers), then resume the run; nothing was written to the lake");
     }
 
-    /** A partition is rewritten whole once it would hold this many compacted files. */
+    /** A partition is rewritten whole once a tier would make it hold more than this many compacted files. */
     static final int MAX_TIERS = 8;
 
     /**
@@ -167,7 +172,7 @@ public final class CompactStep implements StepExecutor {
      * are (empty: rewrite the whole partition). A night's few small files then cost what they
      * hold, not what the partition holds, like an LSM tree's sorted runs or Iceberg's
      * bin-packing: each live file stays sorted and verified, and the partition is rewritten whole
-     * once it would hold {@link #MAX_TIERS} files or the new data is more than a quarter of the
+     * once it would hold more than {@link #MAX_TIERS} files or the new data is more than a quarter of the
      * compacted. Only without a key (a new row may replace an old one, which needs them together)
      * and only when the new files have exactly the compacted files' columns and types.
      */
@@ -196,7 +201,19 @@ public final class CompactStep implements StepExecutor {
         // Partition columns aside: the folder holds them, and compacted files do not repeat them.
         schemas.values().forEach(cs -> distinct.add(cs.stream().filter(c -> !io.duckdag.lake.InputSchema.contains(table.partitionBy(), c.name()))
                 .collect(Collectors.toSet())));
-        return distinct.size() == 1 ? compacted : List.of();
+        if (distinct.size() != 1) {
+            return List.of();
+        }
+        // A declared type the compacted files do not have (declared since): rewrite whole, one type per column.
+        java.util.Set<io.duckdag.lake.Column> columns = distinct.iterator().next();
+        for (Map.Entry<String, String> d : io.duckdag.lake.Compactor.declaredTypes(connection, table).entrySet()) {
+            boolean agrees = columns.stream().filter(c -> io.duckdag.lake.InputSchema.fold(c.name()).equals(io.duckdag.lake.InputSchema.fold(d.getKey())))
+                    .allMatch(c -> c.type().equals(d.getValue()));
+            if (!agrees) {
+                return List.of();
+            }
+        }
+        return compacted;
     }
 
     /** A lake folder that does not exist is a wrong path far more often than an empty lake. */
@@ -225,7 +242,7 @@ public final class CompactStep implements StepExecutor {
 
     static Map<String, Object> metrics(Compaction c) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("partitions_rewritten", c.partitions().size());
+        m.put("partitions_rewritten", (int) c.partitions().stream().filter(p -> p.kept().isEmpty()).count());
         m.put("partitions_unchanged", c.unchanged().size());
         m.put("files_in", c.partitions().stream().mapToLong(p -> p.inputs().size()).sum());
         m.put("bytes_in", c.partitions().stream().flatMap(p -> p.inputs().stream()).mapToLong(LakeFile::size).sum());

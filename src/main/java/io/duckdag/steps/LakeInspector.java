@@ -159,6 +159,12 @@ public final class LakeInspector implements LakeProbe {
                     return Optional.of("input " + input.name() + " of partition " + p.partition() + " was removed or re-written since compaction read it");
                 }
             }
+            for (LakeFile k : p.kept()) {
+                if (!now.contains(k)) {
+                    return Optional.of("compacted file " + k.name() + " of partition " + p.partition()
+                            + ", which this compaction builds on, was removed or re-written since");
+                }
+            }
             for (io.duckdag.lake.UnreadableFile q : p.quarantined()) {
                 if (!now.contains(q.file())) {
                     return Optional.of("unreadable file " + q.file().name() + " of partition " + p.partition()

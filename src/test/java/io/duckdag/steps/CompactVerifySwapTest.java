@@ -192,6 +192,25 @@ class CompactVerifySwapTest {
     }
 
     @Test
+    void a_resume_after_a_key_was_added_does_not_reuse_a_tiered_compaction() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + STEPS);
+        f.write("t/year=2024/a.parquet", "SELECT i::BIGINT AS k, 'old' AS v FROM range(1000) r(i)", 1000);
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+        f.write("t/year=2024/night.parquet", "SELECT 7::BIGINT AS k, 'newer' AS v", 2000);
+        f.env = Map.of("DUCKDAG_FAILPOINT", "after:compact[t]@fail");
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+
+        f.pipeline("tables:\n  t: { partition_by: [year], sort_by: [k], key: [k] }\n" + STEPS);
+        f.env = Map.of();
+        RunOutcome resumed = f.resume();
+
+        assertThat(resumed.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.rows("SELECT count(*), count(DISTINCT k) FROM " + f.live("t"))).containsExactly("1000|1000");
+        assertThat(f.rows("SELECT v FROM " + f.live("t") + " WHERE k = 7")).containsExactly("newer");
+        assertThat(f.files("lake/t/year=2024")).hasSize(1);
+    }
+
+    @Test
     void a_small_target_file_size_splits_a_partition_into_sorted_files_that_follow_each_other() throws Exception {
         LakeFixture f = new LakeFixture(dir).pipeline(("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + STEPS)
                 .replace("type: compact\n    foreach: tables", "type: compact\n    foreach: tables\n    with: { target_file_size: 20KB }"));
