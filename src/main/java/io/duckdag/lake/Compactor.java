@@ -29,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Compactor {
     private final Connection connection;
+    private Map<String, String> declared;
+    private String declaredFor = "";
 
     public Compactor(Connection connection) {
         this.connection = connection;
@@ -50,7 +52,7 @@ public final class Compactor {
         }
         String where = "partition " + partition.label() + " of " + table.name();
         Map<Path, List<Column>> schemas = FileSchemas.read(connection, files);
-        InputSchema schema = InputSchema.resolve(where, schemas, declaredTypes(connection, table), table.partitionBy());
+        InputSchema schema = InputSchema.resolve(where, schemas, declaredTypes(table), table.partitionBy());
         checkPartitionValues(connection, where, partition, schemas);
         List<String> names = schema.names();
         for (String needed : concat(table.sortBy(), table.key())) {
@@ -185,14 +187,29 @@ public final class Compactor {
         return m.contains("out of memory") || m.contains("failed to allocate");
     }
 
+    /** The declared types of {@code table}, worked out once per step (they cost a query and a probe file each). */
+    public Map<String, String> declaredTypes(TableSpec table) throws SQLException {
+        if (declared == null || !declaredFor.equals(table.name())) {
+            declared = declaredTypes(connection, table);
+            declaredFor = table.name();
+        }
+        return declared;
+    }
+
+    /** DuckDB's own spelling of a type as written ({@code double} is DOUBLE, {@code decimal(18,2)} DECIMAL(18,2)). */
+    public static String canonicalType(Connection connection, String type) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + type + "))")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     /** The table's declared column types in DuckDB's own spelling ({@code double} reads as DOUBLE). */
     public static Map<String, String> declaredTypes(Connection connection, TableSpec table) throws SQLException {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> c : table.columns().entrySet()) {
-            try (Statement s = connection.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + c.getValue() + "))")) {
-                rs.next();
-                String canonical = rs.getString(1);
+            try {
+                String canonical = canonicalType(connection, c.getValue());
                 if (canonical.equals("HUGEINT") || canonical.equals("UHUGEINT")) {
                     throw new LakeException("table " + table.name() + ": columns: " + c.getKey() + ": DuckDB writes " + canonical
                             + " to Parquet as DOUBLE, which would round large values; declare DECIMAL(38,0) instead");

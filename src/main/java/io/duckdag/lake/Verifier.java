@@ -21,9 +21,11 @@ import java.util.List;
  */
 public final class Verifier {
     private final Connection connection;
+    private final Compactor declaredTypes; // for the declared types, worked out once per step
 
     public Verifier(Connection connection) {
         this.connection = connection;
+        this.declaredTypes = new Compactor(connection);
     }
 
     public Verification.VerifiedPartition verify(TableSpec table, PartitionCompaction c, Path liveTable, Path stagedTable)
@@ -134,7 +136,7 @@ public final class Verifier {
      * the type declared for it; and wherever the type differs, every value converts exactly.
      */
     private void checkTypes(String where, TableSpec table, List<InputSchema.Group> groups, List<Column> output) throws SQLException {
-        java.util.Map<String, String> declared = Compactor.declaredTypes(connection, table);
+        java.util.Map<String, String> declared = declaredTypes.declaredTypes(table);
         java.util.Map<String, String> out = InputSchema.byName();
         output.forEach(col -> out.put(col.name(), col.type()));
         java.util.Map<String, String> declaredByName = InputSchema.byName();

@@ -1,8 +1,11 @@
 package io.duckdag.steps;
 
+import io.duckdag.lake.Column;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.FileSchemas;
+import io.duckdag.lake.InputSchema;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
@@ -83,7 +86,7 @@ public final class CompactStep implements StepExecutor {
                     result = done.get();
                     ctx.log().println(p.label() + ": already compacted by an earlier attempt, kept");
                 } else {
-                    List<LakeFile> kept = config.full() ? List.of() : tierOn(connection, table, p, live, manifest, e.getValue());
+                    List<LakeFile> kept = config.full() ? List.of() : tierOn(connection, compactor, table, p, live, manifest, e.getValue());
                     List<LakeFile> inputs = e.getValue().stream().filter(f -> !kept.contains(f)).toList();
                     result = compactPartition(ctx, table, compactor, p, live, staged, inputs, prefix, targetBytes, config).besides(kept);
                     ctx.log().println(p.label() + ": " + result.inputs().size() + " files, " + result.rowsIn() + " rows -> "
@@ -176,7 +179,7 @@ public final class CompactStep implements StepExecutor {
      * compacted. Only without a key (a new row may replace an old one, which needs them together)
      * and only when the new files have exactly the compacted files' columns and types.
      */
-    private static List<LakeFile> tierOn(Connection connection, TableSpec table, Partition p, Path live, TableManifest manifest,
+    private static List<LakeFile> tierOn(Connection connection, Compactor compactor, TableSpec table, Partition p, Path live, TableManifest manifest,
                                          List<LakeFile> listing) throws SQLException {
         List<LakeFile> compacted = manifest.partitions().get(p.path());
         if (!table.key().isEmpty() || compacted == null || compacted.isEmpty() || !listing.containsAll(compacted)
@@ -191,23 +194,23 @@ public final class CompactStep implements StepExecutor {
         }
         Path dir = p.dirIn(live);
         List<Path> all = listing.stream().map(f -> dir.resolve(f.name()).toAbsolutePath()).toList();
-        Map<Path, List<io.duckdag.lake.Column>> schemas;
+        Map<Path, List<Column>> schemas;
         try {
-            schemas = io.duckdag.lake.FileSchemas.read(connection, all);
+            schemas = FileSchemas.read(connection, all);
         } catch (SQLException unreadable) {
             return List.of(); // the full path finds and names the file
         }
-        java.util.Set<java.util.Set<io.duckdag.lake.Column>> distinct = new java.util.HashSet<>();
+        java.util.Set<java.util.Set<Column>> distinct = new java.util.HashSet<>();
         // Partition columns aside: the folder holds them, and compacted files do not repeat them.
-        schemas.values().forEach(cs -> distinct.add(cs.stream().filter(c -> !io.duckdag.lake.InputSchema.contains(table.partitionBy(), c.name()))
+        schemas.values().forEach(cs -> distinct.add(cs.stream().filter(c -> !InputSchema.contains(table.partitionBy(), c.name()))
                 .collect(Collectors.toSet())));
         if (distinct.size() != 1) {
             return List.of();
         }
         // A declared type the compacted files do not have (declared since): rewrite whole, one type per column.
-        java.util.Set<io.duckdag.lake.Column> columns = distinct.iterator().next();
-        for (Map.Entry<String, String> d : io.duckdag.lake.Compactor.declaredTypes(connection, table).entrySet()) {
-            boolean agrees = columns.stream().filter(c -> io.duckdag.lake.InputSchema.fold(c.name()).equals(io.duckdag.lake.InputSchema.fold(d.getKey())))
+        java.util.Set<Column> columns = distinct.iterator().next();
+        for (Map.Entry<String, String> d : compactor.declaredTypes(table).entrySet()) {
+            boolean agrees = columns.stream().filter(c -> InputSchema.fold(c.name()).equals(InputSchema.fold(d.getKey())))
                     .allMatch(c -> c.type().equals(d.getValue()));
             if (!agrees) {
                 return List.of();

@@ -1,5 +1,6 @@
 package io.duckdag.steps;
 
+import io.duckdag.lake.Compactor;
 import io.duckdag.lake.FileSchemas;
 import io.duckdag.lake.InputSchema;
 import io.duckdag.lake.LakeLayout;
@@ -247,15 +248,12 @@ public final class SyncMetadataStep implements StepExecutor {
         List<Path> files = new ArrayList<>();
         LakeScanner.scan(root, spec).forEach((p, fs) -> fs.forEach(f -> files.add(p.dirIn(root).resolve(f.name()).toAbsolutePath())));
         Map<String, String> declaredTypes = InputSchema.byName();
-        try (Statement s = connection.createStatement()) {
-            casts.forEach((c, t) -> {
-                try (ResultSet rs = s.executeQuery("SELECT typeof(CAST(NULL AS " + t + "))")) {
-                    rs.next();
-                    declaredTypes.put(c, rs.getString(1));
-                } catch (SQLException e) {
-                    declaredTypes.put(c, t);
-                }
-            });
+        for (Map.Entry<String, String> c : casts.entrySet()) {
+            try {
+                declaredTypes.put(c.getKey(), Compactor.canonicalType(connection, c.getValue()));
+            } catch (SQLException unknown) {
+                declaredTypes.put(c.getKey(), c.getValue()); // the view's CAST says so when it is queried
+            }
         }
         Map<String, List<String>> odd = new LinkedHashMap<>();
         FileSchemas.read(connection, files).forEach((file, columns) -> columns.forEach(col -> {
