@@ -37,6 +37,7 @@ public final class Bench {
     private final String memory;
     private final int threads;
     private final int reps;
+    private boolean keep;
     private java.util.Set<String> sections = java.util.Set.of("full", "nightly", "queries", "rss", "engine");
     private final StringBuilder report = new StringBuilder();
 
@@ -67,6 +68,7 @@ public final class Bench {
         Bench b = new Bench(Path.of(o.get("jar")).toAbsolutePath(), Path.of(o.get("classes")).toAbsolutePath(),
                 Path.of(o.getOrDefault("work", "target/bench")).toAbsolutePath(), o.getOrDefault("memory", "1GB"),
                 Integer.parseInt(o.getOrDefault("threads", "2")), Integer.parseInt(o.getOrDefault("reps", tiny ? "1" : "3")));
+        b.keep = o.containsKey("keep");
         if (o.containsKey("sections")) {
             b.sections = java.util.Set.of(o.get("sections").split(","));
         }
@@ -84,7 +86,7 @@ public final class Bench {
                 throw new IllegalArgumentException("unexpected argument " + args[i]);
             }
             String key = args[i].substring(2);
-            if (key.equals("skip-rss")) {
+            if (key.equals("skip-rss") || key.equals("keep")) {
                 o.put(key, "true");
             } else {
                 o.put(key, args[++i]);
@@ -148,6 +150,9 @@ public final class Bench {
         }
         if (sections.contains("engine")) {
             engine(chain);
+        }
+        if (keep) {
+            return;
         }
         delete(base);
         for (int r = 0; r < reps; r++) {

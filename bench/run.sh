@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # duckdag's benchmark harness: bench/run.sh [--lake A|B|tiny] [--reps N] [--rows N] [--files N]
 #   [--years N] [--tables N] [--memory 1GB] [--threads 2] [--chain 1000] [--skip-rss]
-#   [--rss-memory 512MB] [--rss-rows N] [--work DIR] [--sections full,nightly,queries,rss,engine]
+#   [--rss-memory 512MB] [--rss-rows N] [--work DIR] [--sections full,nightly,queries,rss,engine] [--keep]
 # Builds the jar if needed, compiles bench/*.java against it, and prints a Markdown report (also
 # written to <work>/results-<lake>.md). See docs/BENCHMARKS.md.
 set -euo pipefail
