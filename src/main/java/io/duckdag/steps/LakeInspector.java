@@ -101,8 +101,17 @@ public final class LakeInspector implements LakeProbe {
             } catch (java.io.IOException e) {
                 return List.of("the lake cannot be listed: " + e.getMessage());
             }
-            return List.of(views.isEmpty() ? "no table in the lake has files yet: no view to create"
-                    : "views to create or replace in " + layout.metadataDb() + ": " + String.join(", ", views));
+            if (views.isEmpty()) {
+                return List.of("no table in the lake has files yet: no view to create");
+            }
+            boolean narrowed = step.with().containsKey("tables");
+            Optional<String> inputs = SyncMetadataStep.stampInputs(pipeline, narrowed, views);
+            if (inputs.isPresent() && ViewStamp.load(ViewStamp.file(store.root(), step.id()))
+                    .filter(v -> v.holds(inputs.get(), layout.metadataDb())).isPresent()) {
+                return List.of("the views " + String.join(", ", views) + " in " + layout.metadataDb() + " are as the last sync wrote them"
+                        + " and nothing below their table folders changed: nothing to write (unless a step before it changes the lake)");
+            }
+            return List.of("views to create or replace in " + layout.metadataDb() + ": " + String.join(", ", views));
         }
         return List.of();
     }

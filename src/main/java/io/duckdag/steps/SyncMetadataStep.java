@@ -91,6 +91,17 @@ public final class SyncMetadataStep implements StepExecutor {
             withFiles.put(t, root);
         }
         StorageVersion wanted = ctx.pipeline().settings().metadataStorageVersion();
+        Path stampFile = ViewStamp.file(ctx.pipelineStateDir(), ctx.step().id());
+        Optional<String> inputs = stampInputs(ctx.pipeline(), narrowed, tables);
+        if (problems.isEmpty() && inputs.isPresent() && ViewStamp.load(stampFile).filter(v -> v.holds(inputs.get(), layout.metadataDb())).isPresent()) {
+            ctx.log().println("the views " + String.join(", ", withFiles.keySet()) + " in " + layout.metadataDb() + " are as the last sync "
+                    + "wrote them, and nothing below their table folders changed since: nothing to write (" + stampFile + ")");
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("views", withFiles.size());
+            m.put("views_unchanged", withFiles.size());
+            return StepResult.of(m);
+        }
+        ViewStamp.delete(stampFile);
         List<String> dropped = new ArrayList<>();
         boolean rebuilt;
         try (MetadataDb db = open(ctx, layout, wanted); Statement s = db.connection().createStatement()) {
@@ -157,6 +168,12 @@ public final class SyncMetadataStep implements StepExecutor {
                     + ", not refreshed: " + first.getValue() + (withFiles.size() > problems.size() ? "; the other "
                     + (withFiles.size() - problems.size()) + " views were" : ""));
         }
+        if (inputs.isPresent()) {
+            Optional<ViewStamp.Database> written = ViewStamp.Database.of(layout.metadataDb());
+            if (written.isPresent()) {
+                new ViewStamp(inputs.get(), written.get()).save(stampFile);
+            }
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("views", withFiles.size());
         if (!dropped.isEmpty()) {
@@ -166,6 +183,32 @@ public final class SyncMetadataStep implements StepExecutor {
             m.put("rebuilt_in", wanted.toString());
         }
         return StepResult.of(m);
+    }
+
+    /**
+     * Everything the views of {@code tables} depend on, for the {@link ViewStamp}: the database and
+     * version asked for, the pipeline (the views' comment names it), which tables and whether the
+     * step names them (only then are views of other tables left alone), each view's SQL as this build
+     * writes it with the declared types, and the tree below each table folder; empty when that tree
+     * holds something a listing cannot vouch for.
+     */
+    static Optional<String> stampInputs(io.duckdag.pipeline.Pipeline pipeline, boolean narrowed, List<String> tables) {
+        LakeLayout layout = LakeLayout.of(pipeline);
+        ViewStamp.Inputs in = new ViewStamp.Inputs()
+                .add("build", ViewStamp.build())
+                .add("metadata_db", layout.metadataDb().toAbsolutePath().normalize())
+                .add("storage_version", pipeline.settings().metadataStorageVersion())
+                .add("pipeline", pipeline.name())
+                .add("narrowed", narrowed)
+                .add("tables", tables);
+        for (String t : tables) {
+            Path root = layout.liveTable(t);
+            Optional<TableSpec> spec = pipeline.table(t);
+            in.add("table", t).add("view", spec.map(s -> Views.create(t, root, Views.partitionLevels(s.partitionBy()), s.columns()))
+                    .orElse("undeclared " + root.toAbsolutePath().normalize()));
+            in.tree(root);
+        }
+        return in.hash();
     }
 
     /**

@@ -119,6 +119,8 @@ class DownloadSyncSpillTest {
         assertThat(waited.exitCode()).isEqualTo(ExitCode.OK);
         assertThat(Files.readString(f.store().logFile(f.latest().runId(), "sync"))).contains("is held by", "retrying in 300 ms");
 
+        // A new file: the view has to be written again, so the database has to be opened.
+        f.write("t/b.parquet", "SELECT 'b' AS code", 1000);
         Process stubborn = HoldDatabase.start(db, 60_000, dir.resolve("ready2"));
         try {
             RunOutcome failed = f.run();
@@ -130,7 +132,16 @@ class DownloadSyncSpillTest {
             stubborn.destroyForcibly().waitFor();
         }
         assertThat(f.resume().exitCode()).isEqualTo(ExitCode.OK);
-        assertThat(f.rows(java.util.Optional.of(db), "SELECT code FROM t")).containsExactly("a");
+        assertThat(f.rows(java.util.Optional.of(db), "SELECT code FROM t ORDER BY code")).containsExactly("a", "b");
+
+        // With nothing to write, a program holding the database (a query session) does not fail the run.
+        Process reader = HoldDatabase.start(db, 60_000, dir.resolve("ready3"));
+        try {
+            assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+            assertThat(f.latest().step("sync").orElseThrow().metrics()).containsEntry("views_unchanged", 1);
+        } finally {
+            reader.destroyForcibly().waitFor();
+        }
     }
 
     @Test
