@@ -5,7 +5,9 @@ import io.duckdag.ExitCode;
 import io.duckdag.steps.Cancellation;
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -19,8 +21,6 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Runs pipelines that keep a Parquet lake sorted, compacted, verified and queryable with DuckDB.",
-        subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, StatusCommand.class,
-                RunsCommand.class, GraphCommand.class, RollbackCommand.class, GcCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -30,6 +30,14 @@ import picocli.CommandLine.Command;
                 "130:interrupted (the run can be resumed)"})
 public final class Main implements Runnable {
     static final long INTERRUPT_GRACE_SECONDS = 30;
+
+    /**
+     * The subcommands, in the order help lists them. picocli builds a command's model by reflection
+     * when it is added, about 50 ms for all of these on a cold JVM, so a command line that names
+     * one of them gets only that one; anything else (help, a typo) gets them all.
+     */
+    static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, PlanCommand.class, ValidateCommand.class,
+            StatusCommand.class, RunsCommand.class, GraphCommand.class, RollbackCommand.class, GcCommand.class);
 
     final Map<String, String> env;
     final Clock clock;
@@ -83,6 +91,14 @@ public final class Main implements Runnable {
         this.out = out;
         this.err = err;
         CommandLine cli = new CommandLine(this);
+        Optional<Class<?>> named = args.length == 0 ? Optional.empty()
+                : SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst();
+        if (named.isPresent()) {
+            cli.addSubcommand(named.get());
+        } else {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+            cli.addSubcommand(CommandLine.HelpCommand.class);
+        }
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);

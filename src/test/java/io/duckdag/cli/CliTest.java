@@ -107,6 +107,14 @@ class CliTest {
         CliRunner.Result help = CliRunner.run("--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("run", "plan", "validate", "graph", "Exit codes:");
+        // Only the command named is built for a command line; help still knows every one.
+        for (Class<?> command : Main.SUBCOMMANDS) {
+            String name = command.getAnnotation(picocli.CommandLine.Command.class).name();
+            assertThat(help.out()).containsPattern("\\n  " + name + " +[A-Z]");
+            CliRunner.Result one = CliRunner.run("help", name);
+            assertThat(one.exitCode()).isZero();
+            assertThat(one.out()).startsWith("Usage: duckdag " + name);
+        }
 
         CliRunner.Result version = CliRunner.run("--version");
         assertThat(version.exitCode()).isZero();
