@@ -86,7 +86,7 @@ public final class CompactStep implements StepExecutor {
                     result = done.get();
                     ctx.log().println(p.label() + ": already compacted by an earlier attempt, kept");
                 } else {
-                    List<LakeFile> kept = config.full() ? List.of() : tierOn(connection, compactor, table, p, live, manifest, e.getValue());
+                    List<LakeFile> kept = config.full() ? List.of() : io.duckdag.lake.Tiering.keep(connection, compactor::declaredTypes, table, p, live, manifest, e.getValue());
                     List<LakeFile> inputs = e.getValue().stream().filter(f -> !kept.contains(f)).toList();
                     result = compactPartition(ctx, table, compactor, p, live, staged, inputs, prefix, targetBytes, config).besides(kept);
                     ctx.log().println(p.label() + ": " + result.inputs().size() + " files, " + result.rowsIn() + " rows -> "

@@ -1,6 +1,7 @@
 package io.duckdag.steps;
 
 import io.duckdag.lake.Compaction;
+import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
@@ -11,6 +12,7 @@ import io.duckdag.lake.StagedFile;
 import io.duckdag.lake.SwapRecord;
 import io.duckdag.lake.TableManifest;
 import io.duckdag.lake.TableSql;
+import io.duckdag.lake.Tiering;
 import io.duckdag.lake.Verification;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Pipeline;
@@ -42,6 +44,8 @@ public final class LakeInspector implements LakeProbe {
     private final RunStore store;
     /** One listing per table and probe: a plan asks about each table for compact, verify and swap. */
     private final Map<String, Changes> listed = new java.util.HashMap<>();
+    /** Per table, the partitions compaction would compact tiered, with the files they keep. */
+    private final Map<String, Map<Partition, List<LakeFile>>> tiering = new java.util.HashMap<>();
 
     public LakeInspector(Pipeline pipeline) {
         this.pipeline = pipeline;
@@ -72,12 +76,20 @@ public final class LakeInspector implements LakeProbe {
             if (ch.rewrite.isEmpty()) {
                 return List.of("no partition changed since the last compaction (" + ch.unchanged + " unchanged): nothing to rewrite");
             }
-            List<LakeFile> files = ch.rewrite.values().stream().flatMap(List::stream).toList();
+            Map<Partition, List<LakeFile>> tiered = tiered(c.table(), c.full());
+            Map<Partition, List<LakeFile>> whole = new LinkedHashMap<>(ch.rewrite);
+            whole.keySet().removeAll(tiered.keySet());
+            Map<Partition, List<LakeFile>> inputs = inputs(ch, tiered);
+            List<LakeFile> files = inputs.values().stream().flatMap(List::stream).toList();
             long bytes = files.stream().mapToLong(LakeFile::size).sum();
-            String rows = footerRows(c.table(), ch.rewrite);
+            String rows = footerRows(c.table(), inputs);
             boolean keyed = !table(c.table()).key().isEmpty();
+            long kept = tiered.values().stream().mapToLong(List::size).sum();
             return List.of(
-                    "partitions to rewrite: " + ch.rewrite.size() + " (" + labels(ch.rewrite) + "); unchanged, skipped: " + ch.unchanged,
+                    "partitions to rewrite: " + whole.size() + (whole.isEmpty() ? "" : " (" + labels(whole) + ")")
+                            + (tiered.isEmpty() ? "" : "; tiered: " + tiered.size() + " (" + labels(tiered) + "), only their new files, "
+                            + "compacted into one more sorted file beside the " + kept + " compacted files they keep")
+                            + "; unchanged, skipped: " + ch.unchanged,
                     "in: " + files.size() + " files, " + human(bytes) + ", " + rows + " rows (from footers)",
                     "out: about " + ch.rewrite.size() + " files, " + (keyed ? "at most " : "") + rows + " rows"
                             + (keyed ? " (duplicate keys collapse)" : "") + ", sorted, zstd");
@@ -88,7 +100,7 @@ public final class LakeInspector implements LakeProbe {
         }
         if (config instanceof StepConfig.Swap s) {
             Changes ch = changes(s.table(), false);
-            long files = ch.rewrite.values().stream().mapToLong(List::size).sum();
+            long files = inputs(ch, tiered(s.table(), false)).values().stream().mapToLong(List::size).sum();
             return List.of("puts " + ch.rewrite.size() + " partitions live and moves their " + files + " current files to "
                     + layout.backupTable(runId, s.table()) + "; files that arrive meanwhile stay live");
         }
@@ -234,10 +246,57 @@ public final class LakeInspector implements LakeProbe {
         return new Changes(rewrite, unchanged);
     }
 
+    /** What compaction would read of each changed partition: all its files, or only the new ones of a tiered one. */
+    private static Map<Partition, List<LakeFile>> inputs(Changes ch, Map<Partition, List<LakeFile>> tiered) {
+        Map<Partition, List<LakeFile>> out = new LinkedHashMap<>();
+        ch.rewrite.forEach((p, files) -> out.put(p, files.stream().filter(f -> !tiered.getOrDefault(p, List.of()).contains(f)).toList()));
+        return out;
+    }
+
+    /**
+     * The changed partitions compaction would compact tiered, each with the compacted files it
+     * would keep, decided by {@link Tiering} as compaction decides it. DuckDB reads footers only
+     * when the listings leave a partition that could be tiered, and only that partition's.
+     */
+    private Map<Partition, List<LakeFile>> tiered(String tableName, boolean full) {
+        if (full) {
+            return Map.of();
+        }
+        return tiering.computeIfAbsent(tableName, k -> {
+            TableSpec t = table(tableName);
+            TableManifest manifest = TableManifest.load(store.root(), tableName);
+            Map<Partition, List<LakeFile>> candidates = new LinkedHashMap<>();
+            changes(tableName, false).rewrite.forEach((p, files) -> {
+                if (!Tiering.candidate(t, manifest, p, files).isEmpty()) {
+                    candidates.put(p, files);
+                }
+            });
+            if (candidates.isEmpty()) {
+                return Map.of();
+            }
+            Map<Partition, List<LakeFile>> out = new LinkedHashMap<>();
+            try (Connection c = DuckDb.openForLake(pipeline.settings().duckdb())) {
+                for (Map.Entry<Partition, List<LakeFile>> e : candidates.entrySet()) {
+                    List<LakeFile> kept = Tiering.keep(c, spec -> Compactor.declaredTypes(c, spec), t, e.getKey(),
+                            layout.liveTable(tableName), manifest, e.getValue());
+                    if (!kept.isEmpty()) {
+                        out.put(e.getKey(), kept);
+                    }
+                }
+            } catch (Exception e) {
+                return Map.of(); // compaction would then rewrite them whole, and name what it could not read
+            }
+            return out;
+        });
+    }
+
     /** Rows in the footers of these files; a footer that cannot be read is reported, not thrown. */
     private String footerRows(String table, Map<Partition, List<LakeFile>> partitions) {
         List<Path> files = new ArrayList<>();
         partitions.forEach((p, list) -> list.forEach(f -> files.add(p.dirIn(layout.liveTable(table)).resolve(f.name()).toAbsolutePath())));
+        if (files.isEmpty()) {
+            return "0";
+        }
         try (Connection c = DuckDb.open(Optional.empty(), pipeline.settings().duckdb());
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT sum(num_rows) FROM parquet_file_metadata(" + TableSql.fileList(files) + ")")) {

@@ -91,6 +91,33 @@ class CheckpointAndMaintenanceTest {
     }
 
     @Test
+    void the_plan_shows_a_partition_that_would_be_compacted_tiered_as_tiered_and_compaction_agrees() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + CompactVerifySwapTest.STEPS);
+        f.write("t/year=2024/a.parquet", "SELECT (hash(i) % 100000)::BIGINT AS k, md5(i::VARCHAR) AS v FROM range(5000) r(i)", 1000);
+        f.run();
+        Path night = f.write("t/year=2024/night.parquet", "SELECT 7::BIGINT AS k, 'night' AS v", 2000);
+
+        Plan plan = f.plan(false);
+
+        assertThat(plan.step("compact[t]").description().impact()).containsExactly(
+                "partitions to rewrite: 0; tiered: 1 (year=2024), only their new files, compacted into one more sorted file beside "
+                        + "the 1 compacted files they keep; unchanged, skipped: 0",
+                "in: 1 files, " + LakeInspector.human(Files.size(night)) + ", 1 rows (from footers)",
+                "out: about 1 files, 1 rows, sorted, zstd");
+        assertThat(plan.step("swap[t]").description().impact().get(0)).startsWith("puts 1 partitions live and moves their 1 current files to ");
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.latest().step("compact[t]").orElseThrow().metrics()).containsEntry("partitions_tiered", 1).containsEntry("files_in", 1);
+
+        // A night whose file has another column cannot be tiered: the plan says the partition is rewritten whole, as compaction does.
+        f.write("t/year=2024/odd.parquet", "SELECT 8::BIGINT AS k, 'odd' AS v, 1 AS extra", 3000);
+
+        assertThat(f.plan(false).step("compact[t]").description().impact().get(0))
+                .isEqualTo("partitions to rewrite: 1 (year=2024); unchanged, skipped: 0");
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(f.latest().step("compact[t]").orElseThrow().metrics()).doesNotContainKey("partitions_tiered").containsEntry("files_in", 3);
+    }
+
+    @Test
     void rollback_puts_back_what_the_swap_replaced_and_keeps_late_files() throws Exception {
         LakeFixture f = lake();
         List<String> before = f.rows("SELECT year, code, d, v FROM " + f.live("t") + " ORDER BY ALL");
