@@ -45,4 +45,19 @@ class LauncherIT {
             assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("duckdag.jsa."));
         }
     }
+
+    @Test
+    void an_archive_older_than_the_jar_is_made_again() throws Exception {
+        Path jsa = Path.of("target/duckdag.jsa");
+        Path jar = Path.of("target/duckdag.jar");
+        run("validate", "pipelines/hello.yaml");
+        // As after 'mvn package': the jar is newer than the archive made for the one before.
+        Files.setLastModifiedTime(jsa, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 60_000));
+
+        String[] again = run("validate", "pipelines/hello.yaml");
+
+        assertThat(again[0]).isEqualTo("0");
+        assertThat(again[2]).isEmpty();
+        assertThat(Files.getLastModifiedTime(jsa).toMillis()).isGreaterThanOrEqualTo(Files.getLastModifiedTime(jar).toMillis());
+    }
 }
