@@ -96,7 +96,7 @@ public final class Compactor {
         PartitionCompaction.Expected expected = null;
         if (readOnce) {
             // One read of the inputs serves the partition-value check, verify's expectation and the sort.
-            execute(TableSql.load(schema.groups(), schema.columns(), numbered(files), numbered(byRecency(files, mtimes)), partition.values()));
+            execute(TableSql.load(schema.groups(), schema.columns(), numbered(files), table.key().isEmpty() ? null : numbered(byRecency(files, mtimes)), partition.values()));
             long[] counts = longs(TableSql.loadedCounts());
             rowsIn = counts[0];
             if (counts[1] > 0) {

@@ -83,7 +83,7 @@ public final class TableSql {
      * inside the file disagrees with the folder's value.
      *
      * @param fileNo    each file's place in name order
-     * @param recency   each file's place in order of writing
+     * @param recency   each file's place in order of writing; null without a key, where no row replaces another
      * @param partition the folder's partition values (null for Hive's default partition)
      */
     public static String load(List<InputSchema.Group> groups, List<Column> columns, java.util.Map<Path, Integer> fileNo,
@@ -104,8 +104,11 @@ public final class TableSql {
                 }
                 sql.append(", ");
             }
-            sql.append(perFile(group.files(), fileNo)).append(" AS ").append(FILE_NO).append(", ")
-                    .append(perFile(group.files(), recency)).append(" AS ").append(RECENCY).append(", file_row_number AS ").append(ROW)
+            sql.append(perFile(group.files(), fileNo)).append(" AS ").append(FILE_NO).append(", ");
+            if (recency != null) {
+                sql.append(perFile(group.files(), recency)).append(" AS ").append(RECENCY).append(", ");
+            }
+            sql.append("file_row_number AS ").append(ROW)
                     .append(", ").append(badPartitionValue(group, partition)).append(" AS ").append(BAD_PARTITION_VALUE)
                     .append(" FROM read_parquet(").append(fileList(group.files()))
                     // The files of a group have the same columns (DuckDB matches them by name, as it
