@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Runs pipelines that keep a Parquet lake sorted, compacted, verified and queryable with DuckDB.",
         subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, StatusCommand.class,
-                RunsCommand.class, GraphCommand.class, RollbackCommand.class, GcCommand.class, CommandLine.HelpCommand.class},
+                RunsCommand.class, GraphCommand.class, QueryCommand.class, RollbackCommand.class, GcCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -117,7 +117,7 @@ public final class Main implements Runnable {
     }
 
     /** {@code -h/--help} on every command (the top one has it with --version already). */
-    private static void addHelpOption(CommandLine cli) {
+    static void addHelpOption(CommandLine cli) {
         for (CommandLine sub : cli.getSubcommands().values()) {
             CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
             if (!spec.helpCommand() && spec.findOption("--help") == null) {

@@ -116,4 +116,54 @@ class LakeCliTest {
         assertThat(resume.out()).contains("skip     compact[good]", "skip     swap[good]", "ok       compact[bad]", "ok       sync (")
                 .doesNotContain("ok       compact[good]");
     }
+
+    @Test
+    void query_prints_a_select_on_the_views_as_a_table_csv_or_json_and_refuses_anything_else() throws Exception {
+        String file = pipeline().toString();
+        CliRunner.Result before = CliRunner.run("query", file, "SELECT 1");
+        assertThat(before.exitCode()).isEqualTo(1);
+        assertThat(before.err()).isEqualTo("error: the metadata database " + dir.resolve("metadata.db") + " does not exist yet; run the "
+                + "pipeline (its sync-metadata step creates it) or check settings.metadata_db\n");
+        assertThat(CliRunner.run("run", file).exitCode()).isZero();
+
+        CliRunner.Result table = CliRunner.run("query", file, "SELECT code, year, NULL AS n FROM t ORDER BY code");
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).isEqualTo("""
+                code  year  n
+                ----  ----  ----
+                a     2024  NULL
+                b     2024  NULL
+                (2 rows)
+                """);
+        CliRunner.Result csv = CliRunner.run("query", file, "SELECT code || ',x' AS c, count(*) AS n FROM t GROUP BY ALL ORDER BY c", "--format", "csv");
+        assertThat(csv.out()).isEqualTo("c,n\n\"a,x\",1\n\"b,x\",1\n");
+        CliRunner.Result json = CliRunner.run("query", file, "SELECT code, year FROM t ORDER BY code LIMIT 1", "--format", "json");
+        assertThat(json.out().replaceAll("\\s", "")).isEqualTo("[{\"code\":\"a\",\"year\":2024}]");
+
+        for (String bad : new String[] {"COPY (SELECT 1) TO '" + dir.resolve("x.csv") + "'", "SELECT 1; DROP VIEW t", "DROP VIEW t"}) {
+            CliRunner.Result r = CliRunner.run("query", file, bad);
+            assertThat(r.exitCode()).as(bad).isEqualTo(2);
+            assertThat(r.err()).as(bad).startsWith("error: duckdag query runs one SELECT (or WITH ... SELECT) and nothing else;");
+        }
+        assertThat(dir.resolve("x.csv")).doesNotExist();
+        assertThat(CliRunner.run("query", file, "SELECT count(*) FROM t").out()).contains("2");
+
+        CliRunner.Result wrong = CliRunner.run("query", file, "SELECT nope FROM t");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).startsWith("error: DuckDB could not run the query: Binder Error: Referenced column \"nope\" not found");
+    }
+
+    @Test
+    void completion_prints_a_script_that_bash_accepts() throws Exception {
+        CliRunner.Result r = CliRunner.run("completion", "bash");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("complete -F _complete_duckdag -o default duckdag", "query", "--dry-run");
+        Path script = dir.resolve("duckdag-completion.bash");
+        Files.writeString(script, r.out());
+        Process bash = new ProcessBuilder("bash", "-c", "source " + script + " && complete -p duckdag").redirectErrorStream(true).start();
+        String said = new String(bash.getInputStream().readAllBytes());
+        assertThat(bash.waitFor()).as(said).isZero();
+        assertThat(said).contains("_complete_duckdag");
+        assertThat(CliRunner.run("completion", "zsh").out()).startsWith("autoload -U +X compinit && compinit\n");
+    }
 }
