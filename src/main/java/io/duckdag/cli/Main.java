@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Runs pipelines that keep a Parquet lake sorted, compacted, verified and queryable with DuckDB.",
         subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, StatusCommand.class,
-                RunsCommand.class, GraphCommand.class, QueryCommand.class, RollbackCommand.class, GcCommand.class, SchemaCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+                RunsCommand.class, GraphCommand.class, QueryCommand.class, RollbackCommand.class, GcCommand.class, InitCommand.class, SchemaCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

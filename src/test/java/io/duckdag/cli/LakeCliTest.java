@@ -166,4 +166,50 @@ class LakeCliTest {
         assertThat(said).contains("_complete_duckdag");
         assertThat(CliRunner.run("completion", "zsh").out()).startsWith("autoload -U +X compinit && compinit\n");
     }
+
+    @Test
+    void init_finds_the_tables_guesses_sort_and_key_says_why_and_writes_a_pipeline_that_validates() throws Exception {
+        Path lake = dir.resolve("data/parquet");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            for (int year : new int[] {2023, 2024}) {
+                Files.createDirectories(lake.resolve("daily_basic/year=" + year));
+                Files.createDirectories(lake.resolve("income/year=" + year));
+                c.createStatement().execute("COPY (SELECT printf('%06d.SZ', i) AS ts_code, DATE '" + year + "-01-02' + (i % 7)::INTEGER AS trade_date, "
+                        + "i * 1.5 AS close FROM range(50) r(i)) TO '" + lake.resolve("daily_basic/year=" + year + "/a.parquet") + "' (FORMAT PARQUET)");
+                // Two versions of one report: the guessed key (ts_code, end_date, report_type) is not unique.
+                c.createStatement().execute("COPY (SELECT '000001.SZ' AS ts_code, '" + year + "1231' AS end_date, '1' AS report_type, i AS revenue "
+                        + "FROM range(2) r(i)) TO '" + lake.resolve("income/year=" + year + "/a.parquet") + "' (FORMAT PARQUET)");
+            }
+            Files.createDirectories(lake.resolve("bad name/year=2024"));
+            c.createStatement().execute("COPY (SELECT 1 AS x) TO '" + lake.resolve("bad name/year=2024/a.parquet") + "' (FORMAT PARQUET)");
+        }
+        Path out = dir.resolve("pipelines/nightly.yaml");
+
+        CliRunner.Result r = CliRunner.run("init", "--lake", lake.toString(), "--out", out.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains(
+                "skipped bad name: a table's name must be letters, digits, '_' and '-'",
+                "daily_basic: 2 files, 100 rows, partitioned by year",
+                "  ts_code looks like an instrument's code",
+                "  trade_date (DATE) looks like the date a row is about",
+                "  key ts_code, trade_date: unique in all 100 rows, so declared",
+                "income: 2 files, 4 rows, partitioned by year",
+                "  end_date (VARCHAR) looks like the date a row is about",
+                "  key ts_code, end_date, report_type: NOT declared, 2 rows share a key with another",
+                "wrote " + out + " (2 tables)");
+        String yaml = Files.readString(out);
+        assertThat(yaml).contains("  daily_basic: { partition_by: [year], sort_by: [ts_code, trade_date], key: [ts_code, trade_date] }\n",
+                "  income: { partition_by: [year], sort_by: [ts_code, end_date] }\n", "  lake: " + lake + "\n",
+                "  staging: " + dir.resolve("data/staging") + "\n");
+        assertThat(out.resolveSibling("pipeline.schema.json")).exists();
+        assertThat(CliRunner.run("validate", out.toString()).exitCode()).isZero();
+
+        CliRunner.Result again = CliRunner.run("init", "--lake", lake.toString(), "--out", out.toString());
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).startsWith("error: " + out + " exists already; give another --out, or --force to overwrite it\n");
+        CliRunner.Result none = CliRunner.run("init", "--lake", dir.resolve("nope").toString(), "--out", dir.resolve("x.yaml").toString());
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).startsWith("error: the lake folder " + dir.resolve("nope") + " does not exist;");
+    }
 }
