@@ -51,6 +51,9 @@ class LakeCliTest {
         CliRunner.Result run = CliRunner.run("run", file);
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("ok       swap[t]", "partitions_swapped=1", "cleanup  removed staging");
+        // The per-table summary after the step table.
+        assertThat(run.out()).containsPattern("\ntable +partitions +files before -> after +bytes before -> after +rows +duplicates +quarantined +time\n"
+                + "t +1 rewritten, 0 kept +1 -> 1 +\\d+ B -> \\d+ B +2 +0 +0 +\\d+\\.\\ds\n");
 
         CliRunner.Result badTable = CliRunner.run("rollback", file, "--table", "u");
         assertThat(badTable.exitCode()).isEqualTo(2);
