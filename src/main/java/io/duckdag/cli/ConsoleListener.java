@@ -77,6 +77,12 @@ final class ConsoleListener implements RunListener {
         out.println();
         RunTable.print(record, out);
         out.println();
+        java.io.StringWriter perTable = new java.io.StringWriter();
+        RunTable.tables(record, new PrintWriter(perTable));
+        if (!perTable.toString().isEmpty()) {
+            out.print(perTable);
+            out.println();
+        }
         long failed = record.steps().values().stream().filter(s -> s.status() == StepStatus.FAILED).count();
         switch (record.status()) {
             case SUCCEEDED -> out.println("Run " + record.runId() + " succeeded.");

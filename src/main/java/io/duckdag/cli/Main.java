@@ -34,10 +34,11 @@ public final class Main implements Runnable {
     /**
      * The subcommands, in the order help lists them. picocli builds a command's model by reflection
      * when it is added, about 50 ms for all of these on a cold JVM, so a command line that names
-     * one of them gets only that one; anything else (help, a typo) gets them all.
+     * one of them gets only that one; anything else (help, a typo, completion) gets them all.
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, PlanCommand.class, ValidateCommand.class,
-            StatusCommand.class, RunsCommand.class, GraphCommand.class, RollbackCommand.class, GcCommand.class);
+            StatusCommand.class, RunsCommand.class, GraphCommand.class, QueryCommand.class, RollbackCommand.class, GcCommand.class,
+            InitCommand.class, SchemaCommand.class, CompletionCommand.class);
 
     final Map<String, String> env;
     final Clock clock;
@@ -90,20 +91,16 @@ public final class Main implements Runnable {
     public int execute(PrintWriter out, PrintWriter err, String... args) {
         this.out = out;
         this.err = err;
-        CommandLine cli = new CommandLine(this);
         Optional<Class<?>> named = args.length == 0 ? Optional.empty()
                 : SUBCOMMANDS.stream().filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst();
-        if (named.isPresent()) {
-            cli.addSubcommand(named.get());
-        } else {
-            SUBCOMMANDS.forEach(cli::addSubcommand);
-            cli.addSubcommand(CommandLine.HelpCommand.class);
-        }
+        CommandLine cli = named.filter(c -> c != CompletionCommand.class)
+                .map(c -> new CommandLine(this).addSubcommand(c)).orElseGet(() -> commandLine(this));
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        addHelpOption(cli);
         cli.setParameterExceptionHandler((ex, arguments) -> {
-            err.println("error: " + ex.getMessage());
+            err.println("error: " + explain(ex));
             CommandLine at = ex.getCommandLine();
             err.println("Run '" + at.getCommandSpec().qualifiedName() + " --help' to see the options.");
             return ExitCode.INVALID.code();
@@ -129,6 +126,52 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The whole command line, every subcommand in it (help and completion need them all). */
+    static CommandLine commandLine(Main main) {
+        CommandLine cli = new CommandLine(main);
+        SUBCOMMANDS.forEach(cli::addSubcommand);
+        cli.addSubcommand(CommandLine.HelpCommand.class);
+        return cli;
+    }
+
+    /** {@code -h/--help} on every command (the top one has it with --version already). */
+    static void addHelpOption(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (!spec.helpCommand() && spec.findOption("--help") == null) {
+                spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help and exit.").build());
+            }
+            addHelpOption(sub);
+        }
+    }
+
+    /** Picocli's message, with a did-you-mean for a misspelt command or option, and KEY=VALUE spelt out. */
+    static String explain(CommandLine.ParameterException ex) {
+        CommandLine at = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String word = u.getUnmatched().get(0);
+            if (word.startsWith("-")) {
+                String name = word.contains("=") ? word.substring(0, word.indexOf('=')) : word;
+                java.util.List<String> options = at.getCommandSpec().options().stream().flatMap(o -> java.util.Arrays.stream(o.names())).toList();
+                return "unknown option '" + name + "' for '" + at.getCommandSpec().qualifiedName() + "'"
+                        + io.duckdag.pipeline.Suggestions.hint(name, options);
+            }
+            if (at.getCommandSpec().subcommands().containsKey(word) || at.getSubcommands().isEmpty()) {
+                return "unexpected argument '" + word + "' for '" + at.getCommandSpec().qualifiedName() + "'"
+                        + (u.getUnmatched().size() > 1 ? " (and " + (u.getUnmatched().size() - 1) + " more)" : "");
+            }
+            java.util.List<String> commands = at.getSubcommands().keySet().stream().toList();
+            return "unknown command '" + word + "'" + io.duckdag.pipeline.Suggestions.closest(word, commands)
+                    .map(c -> " (did you mean '" + c + "'?)").orElse("") + "; the commands are " + String.join(", ", commands);
+        }
+        if (ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("--param")) {
+            return "--param takes KEY=VALUE, one param per --param (e.g. --param day=2024-06-30); "
+                    + ex.getMessage().replaceFirst("^.*but was ", "got ");
+        }
+        return ex.getMessage();
     }
 
     @Override

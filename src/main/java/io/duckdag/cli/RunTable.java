@@ -26,6 +26,65 @@ final class RunTable {
         }
     }
 
+    /**
+     * Per table, what the lake steps of this run did to it: partitions rewritten (tiered among
+     * them) and left as they were, files and bytes before and after, rows, duplicate-key rows
+     * collapsed, files quarantined, and the time its steps took. Tables no lake step touched in
+     * this run are left out; nothing is printed when there are none.
+     */
+    static void tables(RunRecord record, PrintWriter out) {
+        Map<String, java.util.List<StepRecord>> byTable = new java.util.LinkedHashMap<>();
+        for (StepRecord s : record.steps().values()) {
+            if (s.config() != null && s.config().get("table") instanceof Map<?, ?> t && t.get("name") instanceof String name
+                    && !s.metrics().isEmpty()) {
+                byTable.computeIfAbsent(name, k -> new java.util.ArrayList<>()).add(s);
+            }
+        }
+        if (byTable.isEmpty()) {
+            return;
+        }
+        String format = "%-" + Math.max(5, byTable.keySet().stream().mapToInt(String::length).max().orElse(5))
+                + "s  %-22s  %-22s  %-24s  %11s  %10s  %11s  %8s%n";
+        out.printf(format, "table", "partitions", "files before -> after", "bytes before -> after", "rows", "duplicates", "quarantined", "time");
+        for (Map.Entry<String, java.util.List<StepRecord>> e : byTable.entrySet()) {
+            Map<String, Long> m = new java.util.HashMap<>();
+            Duration took = Duration.ZERO;
+            for (StepRecord s : e.getValue()) {
+                s.metrics().forEach((k, v) -> {
+                    if (v instanceof Number n) {
+                        m.merge(k, n.longValue(), Long::sum);
+                    }
+                });
+                if (s.startedAt() != null && s.endedAt() != null) {
+                    took = took.plus(Duration.between(Instant.parse(s.startedAt()), Instant.parse(s.endedAt())));
+                }
+            }
+            long rewritten = m.getOrDefault("partitions_rewritten", 0L);
+            long tiered = m.getOrDefault("partitions_tiered", 0L);
+            String partitions = (rewritten + tiered) + " rewritten" + (tiered > 0 ? " (" + tiered + " tiered)" : "") + ", "
+                    + m.getOrDefault("partitions_unchanged", 0L) + " kept";
+            String files = m.getOrDefault("files_in", 0L) + " -> " + m.getOrDefault("files_out", 0L);
+            String bytes = bytes(m.getOrDefault("bytes_in", 0L)) + " -> " + bytes(m.getOrDefault("bytes_out", 0L));
+            out.printf(format, e.getKey(), partitions, files, bytes, m.getOrDefault("rows_out", m.getOrDefault("rows", 0L)),
+                    m.getOrDefault("duplicates_removed", 0L), m.getOrDefault("files_quarantined", 0L), duration(took));
+        }
+    }
+
+    /** 1.2 GB, 340.5 MB, 12.0 KB, 512 B: powers of 1000, as disk tools print them. */
+    static String bytes(long n) {
+        if (n < 1000) {
+            return n + " B";
+        }
+        String[] units = {"KB", "MB", "GB", "TB", "PB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     /** An instant of a record as local time to the second: 2026-11-25 23:46:42. */
     static String time(String instant, java.time.ZoneId zone) {
         if (instant == null) {

@@ -32,8 +32,26 @@ public final class Compactor {
     private Map<String, String> declared;
     private String declaredFor = "";
 
+    /** Partitions whose files take at most this many bytes on disk are read into memory once. */
+    private final long readOnceBytes;
+
     public Compactor(Connection connection) {
+        this(connection, 0);
+    }
+
+    /**
+     * @param readOnceBytes the most bytes of input files (on disk) a partition may have to be read
+     *                      into memory once, serving both the sort and verify's expectation; larger
+     *                      partitions are streamed, and verify reads their inputs again itself
+     */
+    public Compactor(Connection connection, long readOnceBytes) {
         this.connection = connection;
+        this.readOnceBytes = readOnceBytes;
+    }
+
+    /** The read-once budget for a memory limit: compressed Parquet grows several times in memory. */
+    public static long readOnceBudget(long memoryLimitBytes) {
+        return memoryLimitBytes / 16;
     }
 
     public PartitionCompaction compact(TableSpec table, Partition partition, Path liveDir, List<LakeFile> inputs,
@@ -41,7 +59,8 @@ public final class Compactor {
             throws SQLException, IOException {
         List<Path> files = new ArrayList<>();
         List<Long> mtimes = new ArrayList<>();
-        for (LakeFile f : inputs) {
+        // In name order: a file's place in this list is the sort's tie-break when the inputs are read once.
+        for (LakeFile f : inputs.stream().sorted(java.util.Comparator.comparing(LakeFile::name, Compactor::byBytes)).toList()) {
             Path p = liveDir.resolve(f.name()).toAbsolutePath();
             if (LakeScanner.hasGlobCharacters(p)) {
                 throw new LakeException("partition " + partition.label() + " of " + table.name() + ": the path " + p
@@ -53,7 +72,11 @@ public final class Compactor {
         String where = "partition " + partition.label() + " of " + table.name();
         Map<Path, List<Column>> schemas = FileSchemas.read(connection, files);
         InputSchema schema = InputSchema.resolve(where, schemas, declaredTypes(table), table.partitionBy());
-        checkPartitionValues(connection, where, partition, schemas);
+        long inputBytes = inputs.stream().mapToLong(LakeFile::size).sum();
+        boolean readOnce = inputBytes <= readOnceBytes;
+        if (!readOnce) {
+            checkPartitionValues(connection, where, partition, schemas);
+        }
         List<String> names = schema.names();
         for (String needed : concat(table.sortBy(), table.key())) {
             if (!InputSchema.contains(names, needed)) {
@@ -68,18 +91,44 @@ public final class Compactor {
             }
         }
         checkDeclared(where, table, schema);
-        if (!table.key().isEmpty()) {
-            execute(TableSql.inputsTable(files, mtimes));
+        long rowsIn;
+        String query;
+        PartitionCompaction.Expected expected = null;
+        if (readOnce) {
+            // One read of the inputs serves the partition-value check, verify's expectation and the sort.
+            execute(TableSql.load(schema.groups(), schema.columns(), numbered(files), table.key().isEmpty() ? null : numbered(byRecency(files, mtimes)), partition.values()));
+            long[] counts = longs(TableSql.loadedCounts());
+            rowsIn = counts[0];
+            if (counts[1] > 0) {
+                checkPartitionValues(connection, where, partition, schemas); // names the file and value
+                throw new LakeException(where + ": " + counts[1] + " rows hold a partition column whose value differs from their folder's");
+            }
+            String[] e = strings(TableSql.expectedLoaded(names, table.key()));
+            expected = new PartitionCompaction.Expected(Long.parseLong(e[0]), e[1]);
+            query = TableSql.compactedLoaded(names, table.key(), table.sortBy());
+        } else {
+            if (!table.key().isEmpty()) {
+                execute(TableSql.inputsTable(files, mtimes));
+            }
+            // From the footers, not a pass over the data (which cost nearly a second read of the inputs);
+            // verify counts the rows itself.
+            rowsIn = single(TableSql.footerRows(files));
+            query = TableSql.compacted(TableSql.rows(schema.groups(), schema.columns()), names, table.key(), table.sortBy());
         }
-        String rows = TableSql.rows(schema.groups(), schema.columns());
-        // From the footers, not a pass over the data (which cost nearly a second read of the inputs);
-        // verify counts the rows itself.
-        long rowsIn = single(TableSql.footerRows(files));
-        String query = TableSql.compacted(rows, names, table.key(), table.sortBy());
+        try {
+            return write(partition, inputs, outDir, filePrefix, targetFileBytes, rowGroupSize, mtimes, schema, rowsIn, query, expected, inputBytes);
+        } finally {
+            if (readOnce) {
+                execute("DROP TABLE IF EXISTS " + TableSql.LOADED);
+            }
+        }
+    }
+
+    private PartitionCompaction write(Partition partition, List<LakeFile> inputs, Path outDir, String filePrefix, long targetFileBytes,
+                                      int rowGroupSize, List<Long> mtimes, InputSchema schema, long rowsIn, String query,
+                                      PartitionCompaction.Expected expected, long inputBytes) throws SQLException, IOException {
         List<Column> columns = schema.columns();
         List<String> drift = schema.drift();
-
-        long inputBytes = inputs.stream().mapToLong(LakeFile::size).sum();
         int parts = (int) Math.max(1, Math.min(10_000, (inputBytes + targetFileBytes - 1) / targetFileBytes));
         long newest = mtimes.stream().mapToLong(Long::longValue).max().orElse(0);
 
@@ -107,7 +156,31 @@ public final class Compactor {
         }
         DurableFiles.forceDirectory(outDir);
         Map<String, String> values = new LinkedHashMap<>(partition.values());
-        return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift, List.of(), List.of());
+        return new PartitionCompaction(partition.path(), values, inputs, outputs, rowsIn, written, columns, drift, List.of(), List.of(), expected);
+    }
+
+    /** Names compared as DuckDB compares text: by their UTF-8 bytes. */
+    private static int byBytes(String a, String b) {
+        return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8), b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The files in order of writing: modification time, then name (the later name wins a tie, as in {@link TableSql#compacted}). */
+    private static List<Path> byRecency(List<Path> files, List<Long> mtimes) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            order.add(i);
+        }
+        // files are in name order already, so a stable sort by time keeps name order within a time
+        order.sort(java.util.Comparator.comparing(mtimes::get));
+        return order.stream().map(files::get).toList();
+    }
+
+    private static Map<Path, Integer> numbered(List<Path> files) {
+        Map<Path, Integer> out = new java.util.HashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            out.put(files.get(i), i);
+        }
+        return out;
     }
 
     /** One output file: written under a hidden name, its time set, forced to disk, renamed. */
@@ -310,6 +383,26 @@ public final class Compactor {
     private void execute(String sql) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute(sql);
+        }
+    }
+
+    private long[] longs(String sql) throws SQLException {
+        String[] row = strings(sql);
+        long[] out = new long[row.length];
+        for (int i = 0; i < row.length; i++) {
+            out[i] = Long.parseLong(row[i]);
+        }
+        return out;
+    }
+
+    private String[] strings(String sql) throws SQLException {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            String[] out = new String[rs.getMetaData().getColumnCount()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = rs.getString(i + 1);
+            }
+            return out;
         }
     }
 

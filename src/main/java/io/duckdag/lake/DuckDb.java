@@ -36,7 +36,7 @@ public final class DuckDb {
             Files.createDirectories(database.get().toAbsolutePath().getParent());
         }
         DuckDbLibrary.prepare();
-        Connection connection = DriverManager.getConnection("jdbc:duckdb:" + database.map(Path::toString).orElse(""));
+        Connection connection = SqlTrace.wrap(DriverManager.getConnection("jdbc:duckdb:" + database.map(Path::toString).orElse("")));
         try (Statement s = connection.createStatement()) {
             s.execute("SET memory_limit = " + Sql.literal(settings.memoryLimit()));
             s.execute("SET threads = " + settings.threads());

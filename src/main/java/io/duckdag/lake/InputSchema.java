@@ -29,13 +29,27 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
         drift = List.copyOf(drift);
     }
 
-    /** Files that have exactly the same columns with the same types. */
-    public record Group(List<Path> files, Map<String, String> types) {
+    /**
+     * Files that have exactly the same columns with the same types, partition columns included.
+     *
+     * @param types          the columns the group contributes to the table, partition columns left out
+     * @param partitionTypes the partition columns its files hold inside (most files do not)
+     */
+    public record Group(List<Path> files, Map<String, String> types, Map<String, String> partitionTypes) {
         public Group {
             files = List.copyOf(files);
+            types = caseless(types); // looked up without regard to case
+            partitionTypes = caseless(partitionTypes == null ? Map.of() : partitionTypes);
+        }
+
+        public Group(List<Path> files, Map<String, String> types) {
+            this(files, types, Map.of());
+        }
+
+        private static Map<String, String> caseless(Map<String, String> types) {
             Map<String, String> copy = byName();
             copy.putAll(types);
-            types = java.util.Collections.unmodifiableMap(copy); // looked up without regard to case
+            return java.util.Collections.unmodifiableMap(copy);
         }
     }
 
@@ -91,20 +105,24 @@ public record InputSchema(List<Column> columns, List<Group> groups, List<String>
         return new InputSchema(columns, groups(files, leaveOut), drift);
     }
 
-    /** The files grouped by their exact columns and types (partition columns left out), in order of first file. */
+    /**
+     * The files grouped by their exact columns and types, in order of first file. The partition
+     * columns some files hold inside count too, so that every file of a group has them or none
+     * does; they are not among a group's {@code types}.
+     */
     public static List<Group> groups(Map<Path, List<Column>> files, List<String> leaveOut) {
         Map<Set<Column>, List<Path>> grouped = new LinkedHashMap<>();
         for (Map.Entry<Path, List<Column>> f : files.entrySet()) {
             Set<Column> key = new LinkedHashSet<>();
-            f.getValue().stream().filter(c -> !contains(leaveOut, c.name()))
-                    .map(c -> new Column(fold(c.name()), c.type())).forEach(key::add);
+            f.getValue().stream().map(c -> new Column(fold(c.name()), c.type())).forEach(key::add);
             grouped.computeIfAbsent(Set.copyOf(key), k -> new ArrayList<>()).add(f.getKey());
         }
         List<Group> groups = new ArrayList<>();
         for (List<Path> members : grouped.values()) {
             Map<String, String> types = byName();
-            files.get(members.get(0)).stream().filter(c -> !contains(leaveOut, c.name())).forEach(c -> types.put(c.name(), c.type()));
-            groups.add(new Group(members, types));
+            Map<String, String> partitionTypes = byName();
+            files.get(members.get(0)).forEach(c -> (contains(leaveOut, c.name()) ? partitionTypes : types).put(c.name(), c.type()));
+            groups.add(new Group(members, types, partitionTypes));
         }
         return groups;
     }

@@ -9,7 +9,8 @@ import java.util.Map;
  * row counts, the columns of the result, schema drift among the inputs, and the files left out
  * because DuckDB cannot read them ({@code on_unreadable: quarantine}), which swap moves to the quarantine,
  * and, for a tiered compaction, the compacted files it left live beside its output (empty for a
- * full rewrite of the partition).
+ * full rewrite of the partition); and, when compaction read the inputs into memory once, what verify
+ * is to find in the output, computed from that read by verify's own aggregate ({@link Expected}).
  */
 public record PartitionCompaction(
         String partition,
@@ -21,7 +22,23 @@ public record PartitionCompaction(
         List<Column> columns,
         List<String> drift,
         List<UnreadableFile> quarantined,
-        List<LakeFile> kept) {
+        List<LakeFile> kept,
+        Expected expected) {
+
+    /**
+     * The row count and order-independent checksum the staged output must have, computed from the
+     * rows as read, by the aggregate verify would run on the inputs (not by the query that sorts
+     * and writes them), while they were in memory for compaction: the inputs are read once.
+     * Absent (null) when compaction streamed the inputs; verify then reads them itself.
+     */
+    public record Expected(long rows, String checksum) {
+    }
+
+    public PartitionCompaction(String partition, Map<String, String> values, List<LakeFile> inputs, List<StagedFile> outputs,
+                               long rowsIn, long rowsOut, List<Column> columns, List<String> drift, List<UnreadableFile> quarantined,
+                               List<LakeFile> kept) {
+        this(partition, values, inputs, outputs, rowsIn, rowsOut, columns, drift, quarantined, kept, null);
+    }
 
     public PartitionCompaction {
         values = Map.copyOf(values);
@@ -35,7 +52,12 @@ public record PartitionCompaction(
 
     /** The same compaction, building on {@code compacted}: files duckdag put live before, left in place. */
     public PartitionCompaction besides(List<LakeFile> compacted) {
-        return new PartitionCompaction(partition, values, inputs, outputs, rowsIn, rowsOut, columns, drift, quarantined, compacted);
+        return new PartitionCompaction(partition, values, inputs, outputs, rowsIn, rowsOut, columns, drift, quarantined, compacted, expected);
+    }
+
+    /** The same compaction, with the files left out because DuckDB cannot read them. */
+    public PartitionCompaction leavingOut(List<UnreadableFile> unreadable) {
+        return new PartitionCompaction(partition, values, inputs, outputs, rowsIn, rowsOut, columns, drift, unreadable, kept, expected);
     }
 
     public Partition asPartition() {

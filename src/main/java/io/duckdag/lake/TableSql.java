@@ -1,6 +1,7 @@
 package io.duckdag.lake;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -64,6 +65,124 @@ public final class TableSql {
             sql.append(Sql.identifier(FILE)).append(", file_row_number FROM ").append(source(group.files()));
         }
         return sql.append(")").toString();
+    }
+
+    /** The temporary table a partition's inputs are read into once, when they fit in memory. */
+    public static final String LOADED = "__duckdag_loaded";
+    /** Its columns beside the data: the file's place in name order, in order of writing, its row, a bad partition value. */
+    static final String FILE_NO = OWN + "file_no";
+    static final String RECENCY = OWN + "recency";
+    static final String ROW = OWN + "row";
+    static final String BAD_PARTITION_VALUE = OWN + "bad_partition_value";
+
+    /**
+     * {@code CREATE TEMP TABLE} {@link #LOADED}: every row of the groups of files, each column cast to
+     * its type in {@code columns} as {@link #rows} does, with the number of its file in name order
+     * (the tie-break of the sort), the rank of its file in order of writing (time, then name: with a
+     * key, the latest row wins), its row number in the file, and whether a partition column written
+     * inside the file disagrees with the folder's value.
+     *
+     * @param fileNo    each file's place in name order
+     * @param recency   each file's place in order of writing; null without a key, where no row replaces another
+     * @param partition the folder's partition values (null for Hive's default partition)
+     */
+    public static String load(List<InputSchema.Group> groups, List<Column> columns, java.util.Map<Path, Integer> fileNo,
+                              java.util.Map<Path, Integer> recency, java.util.Map<String, String> partition) {
+        StringBuilder sql = new StringBuilder("CREATE OR REPLACE TEMP TABLE " + LOADED + " AS ");
+        for (int g = 0; g < groups.size(); g++) {
+            InputSchema.Group group = groups.get(g);
+            sql.append(g > 0 ? " UNION ALL " : "").append("SELECT ");
+            for (Column c : columns) {
+                String own = group.types().get(c.name());
+                String id = Sql.identifier(c.name());
+                if (own == null) {
+                    sql.append("CAST(NULL AS ").append(c.type()).append(") AS ").append(id);
+                } else if (own.equals(c.type())) {
+                    sql.append(id);
+                } else {
+                    sql.append(cast(id, own, c.type())).append(" AS ").append(id);
+                }
+                sql.append(", ");
+            }
+            sql.append(perFile(group.files(), fileNo)).append(" AS ").append(FILE_NO).append(", ");
+            if (recency != null) {
+                sql.append(perFile(group.files(), recency)).append(" AS ").append(RECENCY).append(", ");
+            }
+            sql.append("file_row_number AS ").append(ROW)
+                    .append(", ").append(badPartitionValue(group, partition)).append(" AS ").append(BAD_PARTITION_VALUE)
+                    .append(" FROM read_parquet(").append(fileList(group.files()))
+                    // The files of a group have the same columns (DuckDB matches them by name, as it
+                    // matches case): no union_by_name, which reads every footer once more to bind.
+                    .append(", hive_partitioning = false, file_row_number = true)");
+        }
+        return sql.toString();
+    }
+
+    /** A number per file of {@code files}, looked up by DuckDB's file_index (the file's place in the list read). */
+    private static String perFile(List<Path> files, java.util.Map<Path, Integer> number) {
+        boolean identity = true;
+        for (int i = 0; i < files.size(); i++) {
+            identity &= number.get(files.get(i)) == i;
+        }
+        if (identity) {
+            return "CAST(file_index AS INTEGER)";
+        }
+        return files.stream().map(f -> String.valueOf(number.get(f))).collect(Collectors.joining(", ", "CAST([", "][CAST(file_index AS BIGINT) + 1] AS INTEGER)"));
+    }
+
+    /** True where a partition column the group's files hold differs from the folder's value. */
+    private static String badPartitionValue(InputSchema.Group group, java.util.Map<String, String> partition) {
+        List<String> checks = new ArrayList<>();
+        for (java.util.Map.Entry<String, String> pv : partition.entrySet()) {
+            String type = group.partitionTypes().get(pv.getKey());
+            if (type != null) {
+                String folderValue = Partition.decode(pv.getValue());
+                String expected = folderValue == null ? "NULL" : "TRY_CAST(" + Sql.literal(folderValue) + " AS " + type + ")";
+                checks.add(Sql.identifier(pv.getKey()) + " IS DISTINCT FROM " + expected);
+            }
+        }
+        return checks.isEmpty() ? "false" : "(" + String.join(" OR ", checks) + ")";
+    }
+
+    /** Rows loaded, and how many hold a partition value that differs from their folder's. */
+    public static String loadedCounts() {
+        return "SELECT count(*), count(*) FILTER (WHERE " + BAD_PARTITION_VALUE + ") FROM " + LOADED;
+    }
+
+    /**
+     * Verify's expectation, computed on the loaded rows: the same aggregate as {@link #expected}
+     * (per key, the hash of the latest row by arg_max; not the join that {@link #compactedLoaded}
+     * uses), so the output is checked by another computation than the one that wrote it.
+     */
+    public static String expectedLoaded(List<String> dataColumns, List<String> key) {
+        String hash = "hash(" + qualified(dataColumns) + ")";
+        if (key.isEmpty()) {
+            return "SELECT count(*), coalesce(sum(" + hash + "::HUGEINT), 0) FROM " + LOADED + " s";
+        }
+        return "SELECT count(*), coalesce(sum(h::HUGEINT), 0) FROM (SELECT arg_max(" + hash + ", (s." + RECENCY + ", s." + ROW
+                + ")) AS h FROM " + LOADED + " s GROUP BY " + qualified(key) + ")";
+    }
+
+    /** What compaction writes, from the loaded rows: as {@link #compacted}, the latest row per key, sorted with a full tie-break. */
+    public static String compactedLoaded(List<String> dataColumns, List<String> key, List<String> sortBy) {
+        StringBuilder sql = new StringBuilder();
+        if (!key.isEmpty()) {
+            sql.append("WITH l AS (SELECT ").append(qualified(key)).append(", max((s.").append(RECENCY).append(", s.").append(ROW)
+                    .append(")) AS ").append(OWN).append("latest FROM ").append(LOADED).append(" s GROUP BY ").append(qualified(key)).append(") ");
+        }
+        sql.append("SELECT ").append(qualified(dataColumns)).append(" FROM ").append(LOADED).append(" s");
+        if (!key.isEmpty()) {
+            sql.append(" JOIN l ON ");
+            for (String k : key) {
+                sql.append("s.").append(Sql.identifier(k)).append(" IS NOT DISTINCT FROM l.").append(Sql.identifier(k)).append(" AND ");
+            }
+            sql.append("(s.").append(RECENCY).append(", s.").append(ROW).append(") = l.").append(OWN).append("latest");
+        }
+        sql.append(" ORDER BY ");
+        for (String c : sortBy) {
+            sql.append("s.").append(Sql.identifier(c)).append(" ASC NULLS LAST, ");
+        }
+        return sql.append("s.").append(FILE_NO).append(", s.").append(ROW).toString();
     }
 
     /**
@@ -230,8 +349,9 @@ public final class TableSql {
     }
 
     /**
-     * Rows that come after a larger row in sort order, reading the files in name order:
-     * zero when every file is sorted and the files follow each other.
+     * Rows that come after a larger row in sort order, reading the files in the order given
+     * (name order): zero when every file is sorted and the files follow each other. Also the
+     * first such row: its file's place in {@code files}, and its row number there.
      */
     public static String disorder(List<Path> files, List<String> sortBy) {
         StringBuilder lags = new StringBuilder();
@@ -239,10 +359,11 @@ public final class TableSql {
             lags.append(", lag(").append(Sql.identifier(sortBy.get(i))).append(") OVER w AS ").append(OWN).append("p").append(i);
         }
         String gt = greater(sortBy, 0);
-        return "SELECT count(*), min(" + Sql.identifier(FILE) + "), min(file_row_number) FROM (SELECT "
-                + columns(sortBy) + ", " + Sql.identifier(FILE) + ", file_row_number, row_number() OVER w AS " + OWN + "n" + lags
-                + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, filename = " + Sql.literal(FILE)
-                + ", file_row_number = true) WINDOW w AS (ORDER BY " + Sql.identifier(FILE) + ", file_row_number)) WHERE " + OWN + "n > 1 AND (" + gt + ")";
+        // In the order of the list (file_index), which is name order: two integers sort faster than the file's name.
+        return "SELECT count(*), arg_min(" + OWN + "f, (" + OWN + "f, file_row_number)), arg_min(file_row_number, (" + OWN + "f, file_row_number)) FROM (SELECT "
+                + columns(sortBy) + ", file_index AS " + OWN + "f, file_row_number, row_number() OVER w AS " + OWN + "n" + lags
+                + " FROM read_parquet(" + fileList(files) + ", hive_partitioning = false, file_row_number = true) WINDOW w AS (ORDER BY "
+                + "file_index, file_row_number)) WHERE " + OWN + "n > 1 AND (" + gt + ")";
     }
 
     /** prev > cur in ASC NULLS LAST order, lexicographically from column i on. */

@@ -92,6 +92,14 @@ public final class Nodes {
                 return Boolean.parseBoolean(t);
             }
         }
+        if (node instanceof Node.Scalar s && s.text().strip().matches("(?i)y|n|yes|no|on|off")) {
+            String t = s.text().strip();
+            boolean meant = t.matches("(?i)y|yes|on");
+            // YAML 1.1 (which Jackson reads) takes yes/no/on/off as booleans; YAML 1.2 and every
+            // editor's YAML take them as text. One meaning only: true and false.
+            throw new PipelineException(node.location(), what + " must be true or false, but is '" + t + "', which YAML 1.1 reads "
+                    + "as " + meant + " and YAML 1.2 (your editor's) as text; write " + what + ": " + meant);
+        }
         throw new PipelineException(node.location(), what + " must be true or false, but is " + node.describe());
     }
 

@@ -27,14 +27,14 @@ import org.jgrapht.graph.DefaultEdge;
  * (by expanding it once, as a run would).
  */
 public final class PipelineLoader {
-    private static final Set<String> ROOT_KEYS = orderedSet("pipeline", "description", "settings", "params", "tables", "steps");
-    private static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "quarantine", "metadata_db",
+    static final Set<String> ROOT_KEYS = orderedSet("pipeline", "description", "settings", "params", "tables", "steps");
+    static final Set<String> SETTINGS_KEYS = orderedSet("lake", "staging", "backups", "quarantine", "metadata_db",
             "metadata_storage_version", "state_dir", "max_parallel", "keep_backups", "duckdb");
-    private static final Set<String> DUCKDB_KEYS = orderedSet("memory_limit", "threads", "temp_directory");
-    private static final Set<String> TABLE_KEYS = orderedSet("partition_by", "sort_by", "key", "columns", "on_unreadable");
+    static final Set<String> DUCKDB_KEYS = orderedSet("memory_limit", "threads", "temp_directory");
+    static final Set<String> TABLE_KEYS = orderedSet("partition_by", "sort_by", "key", "columns", "on_unreadable");
     /** A DuckDB type as written in {@code columns:}: a name, then parentheses or brackets; never a quote or ';'. */
     private static final java.util.regex.Pattern TYPE = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_ ]*([(\\[][A-Za-z0-9_ ,()\\[\\]]*)?");
-    private static final Set<String> STEP_KEYS = orderedSet("id", "type", "depends_on", "foreach", "with", "retries",
+    static final Set<String> STEP_KEYS = orderedSet("id", "type", "depends_on", "foreach", "with", "retries",
             "retry_delay", "timeout", "enabled", "trigger_rule");
 
     private final Map<String, String> env;

@@ -10,6 +10,20 @@ import java.util.regex.Pattern;
 
 /** Checks an interpolated {@code with:} against its step type and turns it into a {@link StepConfig}. */
 final class StepConfigBinder {
+    /**
+     * The keys each step type takes under {@code with:} (download by its source). The JSON Schema
+     * (schema/pipeline.schema.json) lists the same; a test fails when they part.
+     */
+    static final java.util.Map<String, Set<String>> WITH_KEYS = java.util.Map.of(
+            "compact", Set.of("table", "full", "target_file_size", "row_group_size"),
+            "verify", Set.of("table"),
+            "swap", Set.of("table"),
+            "sync-metadata", Set.of("tables"),
+            "download:demo", Set.of("source", "tables", "date", "seed", "rows", "files"),
+            "download:http", Set.of("source", "url", "to", "sha256"),
+            "shell", Set.of("command", "env", "workdir"),
+            "sql", Set.of("sql", "database"));
+
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
@@ -30,7 +44,7 @@ final class StepConfigBinder {
             case SHELL -> shell(with, where);
             case SQL -> sql(with, where);
             case COMPACT -> {
-                Nodes.allowOnly(with, Set.of("table", "full", "target_file_size", "row_group_size"), where);
+                Nodes.allowOnly(with, WITH_KEYS.get("compact"), where);
                 yield new StepConfig.Compact(
                         oneTable(spec, with, where, item),
                         with.get("full").map(n -> Nodes.bool(n, "full")).orElse(false),
@@ -40,15 +54,15 @@ final class StepConfigBinder {
                                 .orElse(StepConfig.Compact.DEFAULT_ROW_GROUP_SIZE));
             }
             case VERIFY -> {
-                Nodes.allowOnly(with, Set.of("table"), where);
+                Nodes.allowOnly(with, WITH_KEYS.get("verify"), where);
                 yield new StepConfig.Verify(oneTable(spec, with, where, item));
             }
             case SWAP -> {
-                Nodes.allowOnly(with, Set.of("table"), where);
+                Nodes.allowOnly(with, WITH_KEYS.get("swap"), where);
                 yield new StepConfig.Swap(oneTable(spec, with, where, item));
             }
             case SYNC_METADATA -> {
-                Nodes.allowOnly(with, Set.of("tables"), where);
+                Nodes.allowOnly(with, WITH_KEYS.get("sync-metadata"), where);
                 yield new StepConfig.SyncMetadata(tables(with, where));
             }
         };
@@ -59,7 +73,7 @@ final class StepConfigBinder {
         String source = Nodes.text(sourceNode, "source");
         switch (source) {
             case "demo": {
-                Nodes.allowOnly(with, Set.of("source", "tables", "date", "seed", "rows", "files"), where + " (source: demo)");
+                Nodes.allowOnly(with, WITH_KEYS.get("download:demo"), where + " (source: demo)");
                 String date = runDate;
                 Optional<Node> dateNode = with.get("date");
                 if (dateNode.isPresent()) {
@@ -76,7 +90,7 @@ final class StepConfigBinder {
                         with.get("files").map(n -> Nodes.integer(n, "files", 1)).orElse(StepConfig.DemoDownload.DEFAULT_FILES));
             }
             case "http": {
-                Nodes.allowOnly(with, Set.of("source", "url", "to", "sha256"), where + " (source: http)");
+                Nodes.allowOnly(with, WITH_KEYS.get("download:http"), where + " (source: http)");
                 Node urlNode = Nodes.required(with, "url", where + " (source: http)");
                 String url = Nodes.text(urlNode, "url");
                 if (!url.startsWith("http://") && !url.startsWith("https://")) {
@@ -101,7 +115,7 @@ final class StepConfigBinder {
     }
 
     private static StepConfig shell(Node.Mapping with, String where) {
-        Nodes.allowOnly(with, Set.of("command", "env", "workdir"), where);
+        Nodes.allowOnly(with, WITH_KEYS.get("shell"), where);
         Node command = Nodes.required(with, "command", where);
         Optional<String> script = Optional.empty();
         List<String> argv = List.of();
@@ -131,7 +145,7 @@ final class StepConfigBinder {
     }
 
     private static StepConfig sql(Node.Mapping with, String where) {
-        Nodes.allowOnly(with, Set.of("sql", "database"), where);
+        Nodes.allowOnly(with, WITH_KEYS.get("sql"), where);
         Node sqlNode = Nodes.required(with, "sql", where);
         String sql = Nodes.text(sqlNode, "sql");
         if (sql.isBlank()) {

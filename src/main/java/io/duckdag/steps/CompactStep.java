@@ -70,14 +70,20 @@ public final class CompactStep implements StepExecutor {
         // Unique per compaction, not only per run: a partition compacted again within the same
         // run (after a resume) must never produce a name that is already live.
         String prefix = "part-" + ctx.runId() + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
-        try (Connection connection = DuckDb.openForLake(ctx.pipeline().settings().duckdb())) {
-            Compactor compactor = new Compactor(connection);
+        DuckDbSettings duckdb = ctx.pipeline().settings().duckdb();
+        Connection connection = null; // opened at the first partition that needs DuckDB: a night with nothing new opens none
+        try {
+            Compactor compactor = null;
             for (Map.Entry<Partition, List<LakeFile>> e : partitions.entrySet()) {
                 ctx.cancellation().throwIfCancelled();
                 Partition p = e.getKey();
                 if (!config.full() && manifest.unchanged(p.path(), e.getValue())) {
                     unchanged.add(p.path());
                     continue;
+                }
+                if (connection == null) {
+                    connection = DuckDb.openForLake(duckdb);
+                    compactor = new Compactor(connection, Compactor.readOnceBudget(memoryLimitBytes(duckdb)));
                 }
                 Optional<PartitionCompaction> done = earlier.flatMap(c -> c.partition(p.path()))
                         .filter(d -> intact(staged, d) && e.getValue().containsAll(d.inputs()) && e.getValue().containsAll(d.kept()));
@@ -100,6 +106,10 @@ public final class CompactStep implements StepExecutor {
                 record = record.with(result);
                 record.save(ctx.runDir());
                 ctx.failpoints().hit("compact:partition-done:" + table.name());
+            }
+        } finally {
+            if (connection != null) {
+                connection.close();
             }
         }
         record = new Compaction(ctx.runId(), table.name(), true, record.partitions(), unchanged, settings);
@@ -155,8 +165,16 @@ public final class CompactStep implements StepExecutor {
                 throw Compactor.outOfMemory(why) ? outOfMemory(ctx, label, why)
                         : new StepFailedException("DuckDB could not compact " + label + " without its unreadable files: " + why);
             }
-            return new PartitionCompaction(result.partition(), result.values(), result.inputs(), result.outputs(), result.rowsIn(),
-                    result.rowsOut(), result.columns(), result.drift(), bad, List.of());
+            return result.leavingOut(bad);
+        }
+    }
+
+    /** The memory limit in bytes, 0 (stream every partition) when it is not a size such as 1GB. */
+    static long memoryLimitBytes(DuckDbSettings duckdb) {
+        try {
+            return Nodes.bytes(duckdb.memoryLimit());
+        } catch (RuntimeException notASize) {
+            return 0;
         }
     }
 

@@ -14,6 +14,9 @@ import java.util.Map;
  * KILL after a grace period), so a timed-out downloader leaves no children behind.
  */
 public final class ShellStep implements StepExecutor {
+    /** How long a command that died of a signal waits for the run's own interrupt to arrive. */
+    static final java.time.Duration SIGNAL_GRACE = java.time.Duration.ofSeconds(2);
+
     @Override
     public StepResult execute(StepContext ctx) throws Exception {
         StepConfig.Shell shell = (StepConfig.Shell) ctx.step().config();
@@ -46,6 +49,13 @@ public final class ShellStep implements StepExecutor {
             Processes.stopTree(process.toHandle());
             Thread.currentThread().interrupt();
             throw new StepCancelledException("interrupted");
+        }
+        if (exit == 130 || exit == 143) {
+            // Dead of SIGINT or SIGTERM (or a shell saying so): a terminal's Ctrl-C reaches the
+            // whole process group, so the command often dies of it before duckdag's own handler has
+            // cancelled the run. Give the handler a moment, so the step is recorded interrupted
+            // (and resumable), not failed.
+            ctx.cancellation().sleep(SIGNAL_GRACE);
         }
         ctx.cancellation().throwIfCancelled();
         if (exit != 0) {

@@ -65,7 +65,7 @@ class CliTest {
         CliRunner.Result r = CliRunner.run("plan", NIGHTLY, "--param", "date=yesterday");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("error: pipelines/nightly.yaml:29:33: date must be written YYYY-MM-DD, but is 'yesterday'\n");
+        assertThat(r.err()).isEqualTo("error: pipelines/nightly.yaml:30:33: date must be written YYYY-MM-DD, but is 'yesterday'\n");
     }
 
     @Test
@@ -87,7 +87,8 @@ class CliTest {
 
         CliRunner.Result unknown = CliRunner.run("frobnicate");
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).contains("Unmatched argument at index 0: 'frobnicate'").contains("--help");
+        assertThat(unknown.err()).isEqualTo("error: unknown command 'frobnicate'; the commands are run, plan, validate, status, runs, "
+                + "graph, query, rollback, gc, init, schema, completion, help\nRun 'duckdag --help' to see the options.\n");
 
         CliRunner.Result missing = CliRunner.run("plan");
         assertThat(missing.exitCode()).isEqualTo(2);
@@ -135,5 +136,42 @@ class CliTest {
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(file);
         }
+    }
+
+    @Test
+    void every_command_takes_h_and_help_and_exits_0() {
+        for (String command : new String[] {"run", "plan", "validate", "status", "runs", "graph", "query", "rollback", "gc", "init", "schema", "completion"}) {
+            for (String flag : new String[] {"-h", "--help"}) {
+                CliRunner.Result r = CliRunner.run(command, flag);
+                assertThat(r.exitCode()).as(command + " " + flag).isZero();
+                assertThat(r.out()).as(command + " " + flag).startsWith("Usage: duckdag " + command + " ");
+                assertThat(r.err()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void a_misspelt_command_or_option_gets_a_did_you_mean_and_exit_2() {
+        CliRunner.Result command = CliRunner.run("runn", NIGHTLY);
+        assertThat(command.exitCode()).isEqualTo(2);
+        assertThat(command.err()).isEqualTo("error: unknown command 'runn' (did you mean 'run'?); the commands are run, plan, validate, "
+                + "status, runs, graph, query, rollback, gc, init, schema, completion, help\nRun 'duckdag --help' to see the options.\n");
+
+        CliRunner.Result option = CliRunner.run("run", "--dryrun", NIGHTLY);
+        assertThat(option.exitCode()).isEqualTo(2);
+        assertThat(option.err()).isEqualTo("error: unknown option '--dryrun' for 'duckdag run'; did you mean '--dry-run'?\n"
+                + "Run 'duckdag run --help' to see the options.\n");
+
+        CliRunner.Result far = CliRunner.run("plan", "--frobnicate", NIGHTLY);
+        assertThat(far.err()).startsWith("error: unknown option '--frobnicate' for 'duckdag plan'\n");
+    }
+
+    @Test
+    void a_param_without_a_value_says_what_is_expected() {
+        CliRunner.Result r = CliRunner.run("plan", NIGHTLY, "--param", "who");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --param takes KEY=VALUE, one param per --param (e.g. --param day=2024-06-30); got who\n"
+                + "Run 'duckdag plan --help' to see the options.\n");
     }
 }

@@ -51,6 +51,9 @@ class LakeCliTest {
         CliRunner.Result run = CliRunner.run("run", file);
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("ok       swap[t]", "partitions_swapped=1", "cleanup  removed staging");
+        // The per-table summary after the step table.
+        assertThat(run.out()).containsPattern("\ntable +partitions +files before -> after +bytes before -> after +rows +duplicates +quarantined +time\n"
+                + "t +1 rewritten, 0 kept +1 -> 1 +\\d+ B -> \\d+ B +2 +0 +0 +\\d+\\.\\ds\n");
 
         CliRunner.Result badTable = CliRunner.run("rollback", file, "--table", "u");
         assertThat(badTable.exitCode()).isEqualTo(2);
@@ -115,5 +118,101 @@ class LakeCliTest {
         assertThat(resume.exitCode()).as(resume.out() + resume.err()).isZero();
         assertThat(resume.out()).contains("skip     compact[good]", "skip     swap[good]", "ok       compact[bad]", "ok       sync (")
                 .doesNotContain("ok       compact[good]");
+    }
+
+    @Test
+    void query_prints_a_select_on_the_views_as_a_table_csv_or_json_and_refuses_anything_else() throws Exception {
+        String file = pipeline().toString();
+        CliRunner.Result before = CliRunner.run("query", file, "SELECT 1");
+        assertThat(before.exitCode()).isEqualTo(1);
+        assertThat(before.err()).isEqualTo("error: the metadata database " + dir.resolve("metadata.db") + " does not exist yet; run the "
+                + "pipeline (its sync-metadata step creates it) or check settings.metadata_db\n");
+        assertThat(CliRunner.run("run", file).exitCode()).isZero();
+
+        CliRunner.Result table = CliRunner.run("query", file, "SELECT code, year, NULL AS n FROM t ORDER BY code");
+        assertThat(table.exitCode()).as(table.err()).isZero();
+        assertThat(table.out()).isEqualTo("""
+                code  year  n
+                ----  ----  ----
+                a     2024  NULL
+                b     2024  NULL
+                (2 rows)
+                """);
+        CliRunner.Result csv = CliRunner.run("query", file, "SELECT code || ',x' AS c, count(*) AS n FROM t GROUP BY ALL ORDER BY c", "--format", "csv");
+        assertThat(csv.out()).isEqualTo("c,n\n\"a,x\",1\n\"b,x\",1\n");
+        CliRunner.Result json = CliRunner.run("query", file, "SELECT code, year FROM t ORDER BY code LIMIT 1", "--format", "json");
+        assertThat(json.out().replaceAll("\\s", "")).isEqualTo("[{\"code\":\"a\",\"year\":2024}]");
+
+        for (String bad : new String[] {"COPY (SELECT 1) TO '" + dir.resolve("x.csv") + "'", "SELECT 1; DROP VIEW t", "DROP VIEW t"}) {
+            CliRunner.Result r = CliRunner.run("query", file, bad);
+            assertThat(r.exitCode()).as(bad).isEqualTo(2);
+            assertThat(r.err()).as(bad).startsWith("error: duckdag query runs one SELECT (or WITH ... SELECT) and nothing else;");
+        }
+        assertThat(dir.resolve("x.csv")).doesNotExist();
+        assertThat(CliRunner.run("query", file, "SELECT count(*) FROM t").out()).contains("2");
+
+        CliRunner.Result wrong = CliRunner.run("query", file, "SELECT nope FROM t");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).startsWith("error: DuckDB could not run the query: Binder Error: Referenced column \"nope\" not found");
+    }
+
+    @Test
+    void completion_prints_a_script_that_bash_accepts() throws Exception {
+        CliRunner.Result r = CliRunner.run("completion", "bash");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("complete -F _complete_duckdag -o default duckdag", "query", "--dry-run");
+        Path script = dir.resolve("duckdag-completion.bash");
+        Files.writeString(script, r.out());
+        Process bash = new ProcessBuilder("bash", "-c", "source " + script + " && complete -p duckdag").redirectErrorStream(true).start();
+        String said = new String(bash.getInputStream().readAllBytes());
+        assertThat(bash.waitFor()).as(said).isZero();
+        assertThat(said).contains("_complete_duckdag");
+        assertThat(CliRunner.run("completion", "zsh").out()).startsWith("autoload -U +X compinit && compinit\n");
+    }
+
+    @Test
+    void init_finds_the_tables_guesses_sort_and_key_says_why_and_writes_a_pipeline_that_validates() throws Exception {
+        Path lake = dir.resolve("data/parquet");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            for (int year : new int[] {2023, 2024}) {
+                Files.createDirectories(lake.resolve("daily_basic/year=" + year));
+                Files.createDirectories(lake.resolve("income/year=" + year));
+                c.createStatement().execute("COPY (SELECT printf('%06d.SZ', i) AS ts_code, DATE '" + year + "-01-02' + (i % 7)::INTEGER AS trade_date, "
+                        + "i * 1.5 AS close FROM range(50) r(i)) TO '" + lake.resolve("daily_basic/year=" + year + "/a.parquet") + "' (FORMAT PARQUET)");
+                // Two versions of one report: the guessed key (ts_code, end_date, report_type) is not unique.
+                c.createStatement().execute("COPY (SELECT '000001.SZ' AS ts_code, '" + year + "1231' AS end_date, '1' AS report_type, i AS revenue "
+                        + "FROM range(2) r(i)) TO '" + lake.resolve("income/year=" + year + "/a.parquet") + "' (FORMAT PARQUET)");
+            }
+            Files.createDirectories(lake.resolve("bad name/year=2024"));
+            c.createStatement().execute("COPY (SELECT 1 AS x) TO '" + lake.resolve("bad name/year=2024/a.parquet") + "' (FORMAT PARQUET)");
+        }
+        Path out = dir.resolve("pipelines/nightly.yaml");
+
+        CliRunner.Result r = CliRunner.run("init", "--lake", lake.toString(), "--out", out.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains(
+                "skipped bad name: a table's name must be letters, digits, '_' and '-'",
+                "daily_basic: 2 files, 100 rows, partitioned by year",
+                "  ts_code looks like an instrument's code",
+                "  trade_date (DATE) looks like the date a row is about",
+                "  key ts_code, trade_date: unique in all 100 rows, so declared",
+                "income: 2 files, 4 rows, partitioned by year",
+                "  end_date (VARCHAR) looks like the date a row is about",
+                "  key ts_code, end_date, report_type: NOT declared, 2 rows share a key with another",
+                "wrote " + out + " (2 tables)");
+        String yaml = Files.readString(out);
+        assertThat(yaml).contains("  daily_basic: { partition_by: [year], sort_by: [ts_code, trade_date], key: [ts_code, trade_date] }\n",
+                "  income: { partition_by: [year], sort_by: [ts_code, end_date] }\n", "  lake: " + lake + "\n",
+                "  staging: " + dir.resolve("data/staging") + "\n");
+        assertThat(out.resolveSibling("pipeline.schema.json")).exists();
+        assertThat(CliRunner.run("validate", out.toString()).exitCode()).isZero();
+
+        CliRunner.Result again = CliRunner.run("init", "--lake", lake.toString(), "--out", out.toString());
+        assertThat(again.exitCode()).isEqualTo(2);
+        assertThat(again.err()).startsWith("error: " + out + " exists already; give another --out, or --force to overwrite it\n");
+        CliRunner.Result none = CliRunner.run("init", "--lake", dir.resolve("nope").toString(), "--out", dir.resolve("x.yaml").toString());
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).startsWith("error: the lake folder " + dir.resolve("nope") + " does not exist;");
     }
 }

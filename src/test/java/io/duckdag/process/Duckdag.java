@@ -33,6 +33,11 @@ final class Duckdag {
         void signal(String name) throws IOException, InterruptedException {
             new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
         }
+
+        /** The signal to the whole process group, as a terminal's Ctrl-C sends it (start it with {@link #startAsGroup}). */
+        void signalGroup(String name) throws IOException, InterruptedException {
+            new ProcessBuilder("kill", "-" + name, "--", "-" + process.pid()).inheritIO().start().waitFor();
+        }
     }
 
     private static int counter;
@@ -47,8 +52,11 @@ final class Duckdag {
         if (!Files.exists(JAR)) {
             throw new AssertionError(JAR + " is missing: these tests run after 'mvn package' (mvn -B verify)");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        List<String> command = new ArrayList<>();
+        if (groupLeader) {
+            command.add("setsid"); // execs java, which keeps setsid's pid: the group's id
+        }
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString()));
         command.addAll(List.of(args));
@@ -61,6 +69,18 @@ final class Duckdag {
         pb.environment().putAll(env);
         return new Running(pb.start(), out, err);
     }
+
+    /** Like {@link #start}, as the leader of a process group of its own (setsid), as a shell starts a foreground job. */
+    static synchronized Running startAsGroup(Path cwd, Map<String, String> env, String... args) throws IOException {
+        groupLeader = true;
+        try {
+            return start(JAR, List.of(), cwd, env, args);
+        } finally {
+            groupLeader = false;
+        }
+    }
+
+    private static boolean groupLeader;
 
     static Result run(Path cwd, Map<String, String> env, String... args) throws Exception {
         return start(cwd, env, args).await(120);

@@ -50,6 +50,29 @@ class SignalsAndLocksIT {
         assertThat(Files.readAllLines(cwd.resolve("ran.txt"))).containsExactly("next");
     }
 
+    /**
+     * A terminal's Ctrl-C reaches the whole process group: the step's shell dies of it too, often
+     * before duckdag's own handler has run. Tried several times, since it is a race.
+     */
+    @Test
+    void ctrl_c_to_the_process_group_is_an_interrupt_not_a_failed_step(@TempDir Path cwd) throws Exception {
+        Files.writeString(cwd.resolve("slow.yaml"), PIPELINE);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Files.deleteIfExists(cwd.resolve("long.pid"));
+            Duckdag.Running running = attempt == 0 ? Duckdag.startAsGroup(cwd, Map.of(), "run", "slow.yaml")
+                    : Duckdag.startAsGroup(cwd, Map.of(), "run", "slow.yaml", "--resume");
+            awaitFile(cwd.resolve("long.pid"));
+
+            running.signalGroup("INT");
+            Duckdag.Result r = running.await(60);
+
+            assertThat(r.code()).as("attempt " + attempt + ": " + r.out() + r.err()).isEqualTo(130);
+            RunRecord record = new RunStore(cwd.resolve("state"), "slow").latest().orElseThrow();
+            assertThat(record.status()).as("attempt " + attempt).isEqualTo(RunStatus.INTERRUPTED);
+            assertThat(record.step("long").orElseThrow().status()).as("attempt " + attempt).isEqualTo(StepStatus.INTERRUPTED);
+        }
+    }
+
     @Test
     void a_second_run_exits_3_naming_the_holder_and_a_killed_holder_does_not_block(@TempDir Path cwd) throws Exception {
         Files.writeString(cwd.resolve("slow.yaml"), PIPELINE);
