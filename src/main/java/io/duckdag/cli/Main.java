@@ -33,7 +33,7 @@ public final class Main implements Runnable {
 
     /**
      * The subcommands, in the order help lists them. picocli builds a command's model by reflection
-     * when it is added, about 50 ms for all of these on a cold JVM, so a command line that names
+     * when it is added, about 50 ms for eight of these on a cold JVM, so a command line that names
      * one of them gets only that one; anything else (help, a typo, completion) gets them all.
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, PlanCommand.class, ValidateCommand.class,
