@@ -1,11 +1,8 @@
 package io.duckdag.steps;
 
-import io.duckdag.lake.Column;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
-import io.duckdag.lake.FileSchemas;
-import io.duckdag.lake.InputSchema;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
@@ -13,6 +10,7 @@ import io.duckdag.lake.Partition;
 import io.duckdag.lake.PartitionCompaction;
 import io.duckdag.lake.StagedFile;
 import io.duckdag.lake.TableManifest;
+import io.duckdag.lake.Tiering;
 import io.duckdag.lake.UnreadableFile;
 import io.duckdag.pipeline.DuckDbSettings;
 import io.duckdag.pipeline.Nodes;
@@ -92,13 +90,13 @@ public final class CompactStep implements StepExecutor {
                     result = done.get();
                     ctx.log().println(p.label() + ": already compacted by an earlier attempt, kept");
                 } else {
-                    List<LakeFile> kept = config.full() ? List.of() : io.duckdag.lake.Tiering.keep(connection, compactor::declaredTypes, table, p, live, manifest, e.getValue());
+                    List<LakeFile> kept = config.full() ? List.of() : Tiering.keep(connection, compactor::declaredTypes, table, p, live, manifest, e.getValue());
                     List<LakeFile> inputs = e.getValue().stream().filter(f -> !kept.contains(f)).toList();
                     result = compactPartition(ctx, table, compactor, p, live, staged, inputs, prefix, targetBytes, config).besides(kept);
                     ctx.log().println(p.label() + ": " + result.inputs().size() + " files, " + result.rowsIn() + " rows -> "
                             + result.outputs().size() + " files, " + result.rowsOut() + " rows"
                             + (kept.isEmpty() ? "" : " (tiered: beside the " + kept.size() + " compacted files left as they are; "
-                            + "the partition is rewritten whole once it would hold more than " + MAX_TIERS + ")"));
+                            + "the partition is rewritten whole once it would hold more than " + Tiering.MAX_TIERS + ")"));
                     result.drift().forEach(d -> ctx.log().println(p.label() + ": schema drift: " + d));
                     result.quarantined().forEach(q -> ctx.log().println(p.label() + ": " + q.file().name()
                             + " left out, to be moved to the quarantine when the partition is swapped"));
@@ -183,58 +181,6 @@ public final class CompactStep implements StepExecutor {
         return new StepFailedException(label + " does not fit in DuckDB's memory (settings.duckdb: memory_limit " + d.memoryLimit()
                 + ", threads " + d.threads() + "; DuckDB said: " + reason + "). Raise memory_limit, or lower threads (each thread "
                 + "holds its own buffers), then resume the run; nothing was written to the lake");
-    }
-
-    /** A partition is rewritten whole once a tier would make it hold more than this many compacted files. */
-    static final int MAX_TIERS = 8;
-
-    /**
-     * The compacted files a partition's new files can be compacted beside, leaving them as they
-     * are (empty: rewrite the whole partition). A night's few small files then cost what they
-     * hold, not what the partition holds, like an LSM tree's sorted runs or Iceberg's
-     * bin-packing: each live file stays sorted and verified, and the partition is rewritten whole
-     * once it would hold more than {@link #MAX_TIERS} files or the new data is more than a quarter of the
-     * compacted. Only without a key (a new row may replace an old one, which needs them together)
-     * and only when the new files have exactly the compacted files' columns and types.
-     */
-    private static List<LakeFile> tierOn(Connection connection, Compactor compactor, TableSpec table, Partition p, Path live, TableManifest manifest,
-                                         List<LakeFile> listing) throws SQLException {
-        List<LakeFile> compacted = manifest.partitions().get(p.path());
-        if (!table.key().isEmpty() || compacted == null || compacted.isEmpty() || !listing.containsAll(compacted)
-                || compacted.size() + 1 > MAX_TIERS) {
-            return List.of();
-        }
-        List<LakeFile> fresh = listing.stream().filter(f -> !compacted.contains(f)).toList();
-        long freshBytes = fresh.stream().mapToLong(LakeFile::size).sum();
-        long compactedBytes = compacted.stream().mapToLong(LakeFile::size).sum();
-        if (fresh.isEmpty() || freshBytes * 4 > compactedBytes) {
-            return List.of();
-        }
-        Path dir = p.dirIn(live);
-        List<Path> all = listing.stream().map(f -> dir.resolve(f.name()).toAbsolutePath()).toList();
-        Map<Path, List<Column>> schemas;
-        try {
-            schemas = FileSchemas.read(connection, all);
-        } catch (SQLException unreadable) {
-            return List.of(); // the full path finds and names the file
-        }
-        java.util.Set<java.util.Set<Column>> distinct = new java.util.HashSet<>();
-        // Partition columns aside: the folder holds them, and compacted files do not repeat them.
-        schemas.values().forEach(cs -> distinct.add(cs.stream().filter(c -> !InputSchema.contains(table.partitionBy(), c.name()))
-                .collect(Collectors.toSet())));
-        if (distinct.size() != 1) {
-            return List.of();
-        }
-        // A declared type the compacted files do not have (declared since): rewrite whole, one type per column.
-        java.util.Set<Column> columns = distinct.iterator().next();
-        for (Map.Entry<String, String> d : compactor.declaredTypes(table).entrySet()) {
-            boolean agrees = columns.stream().filter(c -> InputSchema.fold(c.name()).equals(InputSchema.fold(d.getKey())))
-                    .allMatch(c -> c.type().equals(d.getValue()));
-            if (!agrees) {
-                return List.of();
-            }
-        }
-        return compacted;
     }
 
     /** A lake folder that does not exist is a wrong path far more often than an empty lake. */
