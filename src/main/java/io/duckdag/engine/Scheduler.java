@@ -134,7 +134,7 @@ final class Scheduler {
                 }
                 String finished = waitForOne(done);
                 running--;
-                StepStatus recorded = run.current().step(finished).orElseThrow().status();
+                StepStatus recorded = run.step(finished).orElseThrow().status();
                 status.put(finished, recorded);
                 if (recorded.letsDownstreamRun()) {
                     satisfied.add(finished);
@@ -220,7 +220,7 @@ final class Scheduler {
                     failpoints.hit("before:" + id);
                     StepExecutor executor = executors.forType(step.type()).orElseThrow();
                     StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
-                            logFile, cancel, failpoints, env, pid -> run.updateStep(id, r -> r.withPid(pid)),
+                            logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid),
                             run.store().runDir(plan.runId()), run.store().root()));
                     cancel.throwIfCancelled();
                     failpoints.hit("after:" + id);
@@ -284,7 +284,7 @@ final class Scheduler {
     private String upstreamFingerprint(String id) {
         Map<String, Object> ups = new LinkedHashMap<>();
         for (String up : plan.graph().upstreamOf(id)) {
-            StepRecord r = run.current().step(up).orElseThrow();
+            StepRecord r = run.step(up).orElseThrow();
             ups.put(up, r.resultFingerprint() == null ? r.status().word() : r.resultFingerprint());
         }
         return Fingerprints.of(ups);
