@@ -83,9 +83,12 @@ final class Scheduler {
         Map<String, StepStatus> status = new HashMap<>();
         Set<String> satisfied = new HashSet<>();
         List<PlannedStep> waiting = new ArrayList<>();
+        // Every pass looks at every waiting step, so their upstream steps are looked up once.
+        Map<String, List<String>> upstream = new HashMap<>();
         for (PlannedStep s : plan.steps()) {
             if (s.action() == PlannedStep.Action.RUN) {
                 waiting.add(s);
+                upstream.put(s.step().id(), plan.graph().upstreamOf(s.step().id()));
             } else {
                 satisfied.add(s.step().id()); // skipped steps never hold back their dependents
             }
@@ -95,8 +98,8 @@ final class Scheduler {
             while (true) {
                 for (PlannedStep s : List.copyOf(waiting)) {
                     String id = s.step().id();
-                    List<String> ups = plan.graph().upstreamOf(id);
-                    List<String> failedUps = ups.stream().filter(u -> !satisfied.contains(u) && isFailure(status.get(u))).toList();
+                    List<String> ups = upstream.get(id);
+                    List<String> failedUps = failedAmong(ups, satisfied, status);
                     switch (verdict(s.step().triggerRule(), ups, failedUps, satisfied)) {
                         case WAIT -> {
                             // an upstream step it needs has not finished yet
@@ -180,6 +183,19 @@ final class Scheduler {
             return RunStatus.INTERRUPTED;
         }
         return leftOut ? RunStatus.PARTIAL : RunStatus.SUCCEEDED;
+    }
+
+    private static List<String> failedAmong(List<String> ups, Set<String> satisfied, Map<String, StepStatus> status) {
+        List<String> failed = List.of();
+        for (String u : ups) {
+            if (!satisfied.contains(u) && isFailure(status.get(u))) {
+                if (failed.isEmpty()) {
+                    failed = new ArrayList<>();
+                }
+                failed.add(u);
+            }
+        }
+        return failed;
     }
 
     private static boolean isFailure(StepStatus s) {
