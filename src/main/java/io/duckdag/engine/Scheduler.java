@@ -236,7 +236,7 @@ final class Scheduler {
                     failpoints.hit("before:" + id);
                     StepExecutor executor = executors.forType(step.type()).orElseThrow();
                     StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
-                            logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid),
+                            logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid), // not forced: see recordPid
                             run.store().runDir(plan.runId()), run.store().root()));
                     cancel.throwIfCancelled();
                     failpoints.hit("after:" + id);
