@@ -60,10 +60,6 @@ final class ChangeLog {
         return m.matches() ? Integer.parseInt(m.group(1)) : -1;
     }
 
-    Path file() {
-        return file;
-    }
-
     /**
      * Appends one change. With {@code force} it is on disk when this returns (fdatasync; the file's
      * name is forced into its folder the first time); without, it is in the kernel's page cache,

@@ -74,7 +74,11 @@ public final class RunStore {
         try {
             DurableFiles.createDirectories(dir.resolve("logs"));
             List<Path> older = changeLogs(dir);
-            int generation = older.stream().mapToInt(p -> ChangeLog.generation(p.getFileName().toString())).max().orElse(0) + 1;
+            // Higher than any log there and than the one the snapshot being replaced names (which
+            // may not exist yet), so that a reader of that snapshot never replays this one's changes.
+            String named = currentLogName(recordFile(record.runId()));
+            int generation = Math.max(named == null ? 0 : ChangeLog.generation(named),
+                    older.stream().mapToInt(p -> ChangeLog.generation(p.getFileName().toString())).max().orElse(0)) + 1;
             String name = ChangeLog.name(generation);
             ObjectNode json = StateJson.MAPPER.valueToTree(record);
             json.put(CHANGES, name);

@@ -156,6 +156,15 @@ class RunStoreTest {
     }
 
     @Test
+    void each_snapshot_names_a_log_no_earlier_snapshot_named_even_when_no_change_was_written() throws Exception {
+        RecordedRun run = new RecordedRun(store(), threeSteps());
+        run.update(r -> r.ended(RunStatus.INTERRUPTED, "2026-11-25T23:46:50Z"));
+        run.update(r -> r.resumed("2026-11-26T00:00:00Z", "p.yaml", "sha", Map.of()));
+
+        assertThat(Files.readString(store().recordFile(RUN))).contains("\"changes\" : \"changes-3.log\"");
+    }
+
+    @Test
     void a_run_folder_of_the_previous_format_reads_as_it_did() throws Exception {
         Path file = store().recordFile(RUN);
         Files.createDirectories(file.getParent());
