@@ -58,12 +58,17 @@ public final class Engine {
     }
 
     private Plan plan(RunRequest request, Function<Pipeline, LakeProbe> probes) {
+        return plan(request, probes, Optional.empty());
+    }
+
+    /** @param newRunId the id a new run has already been given (under its lock), else one is made up */
+    private Plan plan(RunRequest request, Function<Pipeline, LakeProbe> probes, Optional<String> newRunId) {
         PipelineLoader loader = new PipelineLoader(env);
         String today = LocalDate.now(clock).toString();
         Pipeline pipeline = load(request);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         if (!request.resume()) {
-            String runId = store.newRunId(clock).value();
+            String runId = newRunId.orElseGet(() -> store.newRunId(clock).value());
             return new Planner(env, probes.apply(pipeline)).plan(pipeline, runId, today, Optional.empty(), request.selection());
         }
         RunRecord previous = resumed(request, pipeline, store);
@@ -105,7 +110,8 @@ public final class Engine {
             new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
             // Under the lock the state is final: plan again, checking checkpoints against the lake,
             // without the impact lines that only a printed plan needs.
-            Plan plan = plan(request, p -> withoutImpact(probes.apply(p)));
+            // The run id the lock's holder file names is the run's own.
+            Plan plan = plan(request, p -> withoutImpact(probes.apply(p)), Optional.of(runId));
             checkReviewed(request, plan);
             RecordedRun run = new RecordedRun(store, startRecord(plan));
             failpoints.hit("run-recorded");

@@ -84,6 +84,9 @@ class SignalsAndLocksIT {
         assertThat(second.code()).isEqualTo(3);
         assertThat(second.err()).startsWith("error: another run of pipeline slow is in progress (run ")
                 .contains("pid " + first.process().pid() + " on ");
+        // The run the message names is the run in progress, as its record says.
+        String running = new RunStore(cwd.resolve("state"), "slow").latest().orElseThrow().runId();
+        assertThat(second.err()).contains("(run " + running + ",");
 
         first.kill9();
         long orphan = Long.parseLong(Files.readString(cwd.resolve("long.pid")).strip());
