@@ -104,6 +104,7 @@ public final class Engine {
     public RunOutcome run(RunRequest request, RunListener listener, Cancellation interrupt) {
         // Only the pipeline's name and the run id are needed before the lock: no plan, no look at the lake.
         Pipeline pipeline = load(request);
+        Preflight.check(pipeline);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         String runId = request.resume() ? resumed(request, pipeline, store).runId() : store.newRunId(clock).value();
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), runId, clock.instant())) {

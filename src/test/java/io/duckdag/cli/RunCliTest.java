@@ -104,4 +104,47 @@ class RunCliTest {
         assertThat(malformed.exitCode()).isEqualTo(2);
         assertThat(malformed.err()).startsWith("error: --plan abc: a plan id looks like");
     }
+
+    /** Folders a run would write are tried before any work: a file in the way, or a read-only mount, is named with the OS's reason. */
+    @Test
+    void a_folder_that_cannot_be_written_stops_the_run_before_any_work() throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: p
+                settings: { state_dir: %1$s/state, lake: %1$s/lake, staging: %1$s/staging/deeper, backups: %1$s/backups }
+                tables: { t: { partition_by: [year], sort_by: [c] } }
+                steps:
+                  - { id: compact, type: compact, foreach: tables }
+                """.formatted(dir));
+        Files.writeString(dir.resolve("state"), "not a folder");
+        CliRunner.Result state = CliRunner.run("run", file.toString());
+        assertThat(state.exitCode()).isEqualTo(2);
+        assertThat(state.err()).isEqualTo("error: settings.state_dir: " + dir.resolve("state") + " is a file, not a folder; move that "
+                + "file away or point settings.state_dir elsewhere; nothing was run\n");
+
+        Files.delete(dir.resolve("state"));
+        Files.writeString(dir.resolve("staging"), "not a folder");
+        CliRunner.Result staging = CliRunner.run("run", file.toString());
+        assertThat(staging.exitCode()).isEqualTo(2);
+        assertThat(staging.err()).isEqualTo("error: settings.staging: " + dir.resolve("staging/deeper") + " cannot be created: "
+                + dir.resolve("staging") + " is a file, not a folder; move that file away or point settings.staging elsewhere; nothing was run\n");
+        assertThat(dir.resolve("state")).doesNotExist();
+
+        // A read-only file system under the lake: root ignores permission bits, so mount one (where the test may).
+        Files.delete(dir.resolve("staging"));
+        Path ro = Files.createDirectories(dir.resolve("ro"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro.toString()).redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a read-only tmpfs here (" + said.strip()
+                + "): the read-only lake case is not tried");
+        try {
+            Files.writeString(file, Files.readString(file).replace(dir + "/lake", ro + "/lake"));
+            CliRunner.Result lake = CliRunner.run("run", file.toString());
+            assertThat(lake.exitCode()).isEqualTo(2);
+            assertThat(lake.err()).isEqualTo("error: settings.lake: duckdag cannot write in " + ro + " (to create " + ro.resolve("lake")
+                    + "): Read-only file system; fix its permissions or mount, or point settings.lake elsewhere; nothing was run\n");
+        } finally {
+            new ProcessBuilder("umount", ro.toString()).start().waitFor();
+        }
+    }
 }
