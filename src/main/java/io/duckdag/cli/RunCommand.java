@@ -33,6 +33,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--explain", description = "Print the plan, with why each step runs or is skipped, before running.")
     boolean explain;
 
+    @Option(names = {"-q", "--quiet"}, description = "Print only failures, retries and the last line (for cron); the step table too when the run did not succeed.")
+    boolean quiet;
+
+    @Option(names = "--no-color", description = "No colour on a terminal (so does the NO_COLOR environment variable).")
+    boolean noColor;
+
+    /** A terminal gets the live progress line and colour; a pipe or a file plain lines. */
+    ConsoleListener.Style style() {
+        boolean terminal = System.console() != null && !"dumb".equals(main.env.get("TERM"));
+        boolean colour = terminal && !noColor && (main.env.get("NO_COLOR") == null || main.env.get("NO_COLOR").isEmpty());
+        return new ConsoleListener.Style(terminal, colour, quiet);
+    }
+
     @Override
     public Integer call() {
         if (dryRun) {
@@ -45,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
             PlanRenderer.text(engine.plan(request), main.out);
             main.out.println();
         }
-        RunOutcome outcome = engine.run(request, new ConsoleListener(main.out, main.clock, options.file().toString()), main.interrupt);
+        RunOutcome outcome = engine.run(request, new ConsoleListener(main.out, main.clock, options.file().toString(), style()), main.interrupt);
         return outcome.exitCode().code();
     }
 }

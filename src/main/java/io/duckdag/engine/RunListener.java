@@ -30,6 +30,10 @@ public interface RunListener {
     default void stepEnded(StepRecord step, String logFile) {
     }
 
+    /** How far a running step has got, in its own words; called often, from the step's threads. */
+    default void stepProgress(String stepId, String text) {
+    }
+
     default void runEnded(RunRecord record) {
     }
 }

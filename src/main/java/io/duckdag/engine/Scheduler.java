@@ -237,7 +237,7 @@ final class Scheduler {
                     StepExecutor executor = executors.forType(step.type()).orElseThrow();
                     StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
                             logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid), // not forced: see recordPid
-                            run.store().runDir(plan.runId()), run.store().root()));
+                            run.store().runDir(plan.runId()), run.store().root(), text -> listener.stepProgress(id, text)));
                     cancel.throwIfCancelled();
                     failpoints.hit("after:" + id);
                     String end = clock.instant().toString();

@@ -32,6 +32,9 @@ public final class Compactor {
     private Map<String, String> declared;
     private String declaredFor = "";
 
+    /** Where the compactor says how far a long statement has got ("sorting and writing, 40%"). */
+    private java.util.function.Consumer<String> progress = text -> { };
+
     /** Partitions whose files take at most this many bytes on disk are read into memory once. */
     private final long readOnceBytes;
 
@@ -47,6 +50,11 @@ public final class Compactor {
     public Compactor(Connection connection, long readOnceBytes) {
         this.connection = connection;
         this.readOnceBytes = readOnceBytes;
+    }
+
+    /** Sends the progress of long statements to {@code progress} from now on. */
+    public void onProgress(java.util.function.Consumer<String> progress) {
+        this.progress = progress;
     }
 
     /** The read-once budget for a memory limit: compressed Parquet grows several times in memory. */
@@ -96,7 +104,11 @@ public final class Compactor {
         PartitionCompaction.Expected expected = null;
         if (readOnce) {
             // One read of the inputs serves the partition-value check, verify's expectation and the sort.
-            execute(TableSql.load(schema.groups(), schema.columns(), numbered(files), table.key().isEmpty() ? null : numbered(byRecency(files, mtimes)), partition.values()));
+            String load = TableSql.load(schema.groups(), schema.columns(), numbered(files), table.key().isEmpty() ? null : numbered(byRecency(files, mtimes)), partition.values());
+            try (Statement s = connection.createStatement();
+                 QueryProgress watch = QueryProgress.watch(s, p -> progress.accept(String.format(java.util.Locale.ROOT, "reading %d files, %.0f%%", files.size(), p)))) {
+                s.execute(load);
+            }
             long[] counts = longs(TableSql.loadedCounts());
             rowsIn = counts[0];
             if (counts[1] > 0) {
@@ -361,7 +373,9 @@ public final class Compactor {
     private long copy(String query, Path target, int rowGroupSize) throws SQLException {
         String sql = "COPY (" + query + ") TO " + Sql.literal(target)
                 + " (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE " + rowGroupSize + ", RETURN_STATS)";
-        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = connection.createStatement();
+             QueryProgress watch = QueryProgress.watch(s, p -> progress.accept(String.format(java.util.Locale.ROOT, "sorting and writing, %.0f%%", p)));
+             ResultSet rs = s.executeQuery(sql)) {
             long rows = 0;
             while (rs.next()) {
                 rows += rs.getLong("count");

@@ -23,6 +23,9 @@ public final class DuckDb {
         Connection connection = open(Optional.empty(), settings);
         try (Statement s = connection.createStatement()) {
             s.execute("SET TimeZone = 'UTC'");
+            // DuckDB tracks a statement's progress only with its progress bar on; it prints nothing here.
+            s.execute("SET enable_progress_bar = true");
+            s.execute("SET enable_progress_bar_print = false");
         } catch (SQLException e) {
             connection.close();
             throw e;

@@ -70,6 +70,9 @@ public final class CompactStep implements StepExecutor {
         String prefix = "part-" + ctx.runId() + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
         DuckDbSettings duckdb = ctx.pipeline().settings().duckdb();
         Connection connection = null; // opened at the first partition that needs DuckDB: a night with nothing new opens none
+        long toDo = config.full() ? partitions.size()
+                : partitions.entrySet().stream().filter(e -> !manifest.unchanged(e.getKey().path(), e.getValue())).count();
+        int started = 0;
         try {
             Compactor compactor = null;
             for (Map.Entry<Partition, List<LakeFile>> e : partitions.entrySet()) {
@@ -83,6 +86,9 @@ public final class CompactStep implements StepExecutor {
                     connection = DuckDb.openForLake(duckdb);
                     compactor = new Compactor(connection, Compactor.readOnceBudget(memoryLimitBytes(duckdb)));
                 }
+                String where = "partition " + (++started) + " of " + toDo + " (" + p.label() + ", " + e.getValue().size() + " files)";
+                ctx.progress().accept(where);
+                compactor.onProgress(text -> ctx.progress().accept(where + ": " + text));
                 Optional<PartitionCompaction> done = earlier.flatMap(c -> c.partition(p.path()))
                         .filter(d -> intact(staged, d) && e.getValue().containsAll(d.inputs()) && e.getValue().containsAll(d.kept()));
                 PartitionCompaction result;

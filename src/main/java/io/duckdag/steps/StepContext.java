@@ -6,6 +6,7 @@ import io.duckdag.pipeline.Pipeline;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -13,6 +14,8 @@ import java.util.function.LongConsumer;
  * {@code processStarted} records the pid of a child process so that a later resume can stop
  * it if this run dies. {@code runDir} is the run's state folder (for what a step records
  * between attempts and for the steps after it); {@code pipelineStateDir} the pipeline's.
+ * {@code progress} takes a line saying how far a long step has got ("partition 3 of 10 ..."),
+ * which the console shows while the step runs; it may be called often, from any thread.
  */
 public record StepContext(
         ExpandedStep step,
@@ -26,5 +29,6 @@ public record StepContext(
         Map<String, String> env,
         LongConsumer processStarted,
         Path runDir,
-        Path pipelineStateDir) {
+        Path pipelineStateDir,
+        Consumer<String> progress) {
 }

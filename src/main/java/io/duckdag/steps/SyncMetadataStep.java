@@ -254,6 +254,7 @@ public final class SyncMetadataStep implements StepExecutor {
                             + "; DuckDB lets one process open it at a time. Close that program (or its connection) and resume the run");
                 }
                 ctx.log().println(layout.metadataDb() + " is held by " + holder + "; retrying in " + delay.toMillis() + " ms");
+                ctx.progress().accept("waiting for " + layout.metadataDb() + ", held open by " + holder + " (try " + attempt + " of " + attempts + ")");
                 if (!ctx.cancellation().sleep(delay)) {
                     ctx.cancellation().throwIfCancelled();
                 }

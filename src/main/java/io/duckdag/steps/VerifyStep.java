@@ -34,8 +34,10 @@ public final class VerifyStep implements StepExecutor {
         // A night with nothing compacted opens no DuckDB.
         try (Connection connection = compaction.partitions().isEmpty() ? null : DuckDb.openForLake(ctx.pipeline().settings().duckdb())) {
             Verifier verifier = connection == null ? null : new Verifier(connection);
+            int n = 0;
             for (PartitionCompaction p : compaction.partitions()) {
                 ctx.cancellation().throwIfCancelled();
+                ctx.progress().accept("partition " + (++n) + " of " + compaction.partitions().size() + " (" + p.asPartition().label() + ")");
                 Verification.VerifiedPartition v;
                 try {
                     v = verifier.verify(table, p, layout.liveTable(table.name()), layout.stagedTable(ctx.runId(), table.name()));

@@ -398,4 +398,22 @@ class CompactVerifySwapTest {
         assertThat(r.record().step("swap[t]").orElseThrow().status()).isEqualTo(StepStatus.UPSTREAM_FAILED);
         assertThat(f.files("lake/t")).containsExactly("year=2024/a.parquet");
     }
+
+    @Test
+    void compact_and_verify_say_which_partition_they_are_at() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline(KEYED);
+        f.write("t/year=2023/a.parquet", "SELECT 'A' AS code, 1 AS d, 'x' AS v", 1000);
+        f.write("t/year=2024/a.parquet", "SELECT 'B' AS code, 1 AS d, 'y' AS v", 1000);
+        java.util.List<String> said = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        RunOutcome outcome = f.run(new io.duckdag.engine.RunListener() {
+            @Override
+            public void stepProgress(String stepId, String text) {
+                said.add(stepId + ": " + text);
+            }
+        });
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCode.OK);
+        assertThat(said).contains("compact[t]: partition 1 of 2 (year=2023, 1 files)", "compact[t]: partition 2 of 2 (year=2024, 1 files)",
+                "verify[t]: partition 1 of 2 (year=2023)", "verify[t]: partition 2 of 2 (year=2024)");
+    }
 }

@@ -137,6 +137,11 @@ final class LakeFixture {
         return engine().run(request(false, selection), RunListener.SILENT, new Cancellation());
     }
 
+    /** A run whose progress and step events go to {@code listener}. */
+    RunOutcome run(RunListener listener) {
+        return engine().run(request(false, Selection.ALL), listener, new Cancellation());
+    }
+
     RunOutcome run() {
         return run(Selection.ALL);
     }
