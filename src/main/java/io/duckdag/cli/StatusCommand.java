@@ -30,7 +30,8 @@ final class StatusCommand implements Callable<Integer> {
         Pipeline pipeline = options.load(main);
         RunStore store = options.store(pipeline);
         RunRecord record = (runId == null ? store.latest() : store.load(runId)).orElseThrow(() -> DuckdagException.usage(
-                runId == null ? "pipeline " + pipeline.name() + " has not run yet (no runs in " + store.root() + ")"
+                runId == null ? "pipeline " + pipeline.name() + " has not run yet (no runs in " + store.root() + "); start it with 'duckdag run "
+                        + options.file() + "'"
                         : "pipeline " + pipeline.name() + " has no run " + runId + "; 'duckdag runs " + options.file() + "' lists its runs"));
         if (json) {
             main.out.println(StateJson.MAPPER.writeValueAsString(record));

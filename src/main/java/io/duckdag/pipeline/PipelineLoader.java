@@ -327,8 +327,11 @@ public final class PipelineLoader {
             for (Dependency dep : step.dependsOn()) {
                 StepSpec upstream = byId.get(dep.stepId());
                 if (upstream == null) {
+                    // Never suggest the step itself: a step cannot depend on itself.
+                    List<String> others = byId.keySet().stream().filter(id -> !id.equals(step.id())).toList();
                     throw new PipelineException(dep.location(), "step '" + step.id() + "' depends on '" + dep
-                            + "', which is not a step" + Suggestions.hint(dep.stepId(), byId.keySet()));
+                            + "', which is not a step" + Suggestions.hint(dep.stepId(), others)
+                            + (others.isEmpty() ? "; the pipeline has no other step" : " (steps: " + String.join(", ", others) + ")"));
                 }
                 if (dep.item() != null && !upstream.foreach().map(f -> f.items().contains(dep.item())).orElse(false)) {
                     String items = upstream.foreach().map(f -> "its items are " + String.join(", ", f.items()))
