@@ -31,7 +31,7 @@ final class PipelineOptions {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Where runs and checkpoints are kept (default: settings.state_dir).")
     Path stateDir;
 
-    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    @Option(names = "--verbose", description = "Print stack traces with errors; with run, also the SQL and the files each lake step reads and writes, in its log.")
     boolean verbose;
 
     Path file() {

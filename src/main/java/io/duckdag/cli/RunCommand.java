@@ -52,13 +52,18 @@ final class RunCommand implements Callable<Integer> {
             return PlanCommand.print(main, options, selection, json);
         }
         Optional<PlanId> reviewed = Optional.ofNullable(planId).map(PlanId::parse);
+        io.duckdag.lake.SqlTrace.verbose(options.verbose); // the lake steps' SQL and file lists into their logs
         var request = options.request(selection.resuming(), selection.resumeRunId(), selection.selection(), reviewed);
         var engine = options.engine(main);
         if (explain) {
             PlanRenderer.text(engine.plan(request), main.out);
             main.out.println();
         }
-        RunOutcome outcome = engine.run(request, new ConsoleListener(main.out, main.clock, options.file().toString(), style()), main.interrupt);
-        return outcome.exitCode().code();
+        try {
+            RunOutcome outcome = engine.run(request, new ConsoleListener(main.out, main.clock, options.file().toString(), style()), main.interrupt);
+            return outcome.exitCode().code();
+        } finally {
+            io.duckdag.lake.SqlTrace.verbose(false);
+        }
     }
 }

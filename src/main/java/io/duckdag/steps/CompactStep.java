@@ -104,6 +104,11 @@ public final class CompactStep implements StepExecutor {
                             + (kept.isEmpty() ? "" : " (tiered: beside the " + kept.size() + " compacted files left as they are; "
                             + "the partition is rewritten whole once it would hold more than " + Tiering.MAX_TIERS + ")"));
                     result.drift().forEach(d -> ctx.log().println(p.label() + ": schema drift: " + d));
+                    if (io.duckdag.lake.SqlTrace.verboseOn()) {
+                        result.inputs().forEach(f -> ctx.log().println(p.label() + ": read " + f.name() + " (" + f.size() + " bytes)"));
+                        kept.forEach(f -> ctx.log().println(p.label() + ": kept " + f.name()));
+                        result.outputs().forEach(f -> ctx.log().println(p.label() + ": wrote " + f.name() + " (" + f.rows() + " rows, " + f.size() + " bytes)"));
+                    }
                     result.quarantined().forEach(q -> ctx.log().println(p.label() + ": " + q.file().name()
                             + " left out, to be moved to the quarantine when the partition is swapped"));
                 }

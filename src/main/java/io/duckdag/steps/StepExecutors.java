@@ -32,7 +32,12 @@ public final class StepExecutors {
         return new StepExecutors(m);
     }
 
+    /** The executor of {@code type}; with run --verbose, the SQL it runs goes into its step's log. */
     public Optional<StepExecutor> forType(StepType type) {
-        return Optional.ofNullable(byType.get(type));
+        return Optional.ofNullable(byType.get(type)).map(inner -> ctx -> {
+            try (AutoCloseable sql = io.duckdag.lake.SqlTrace.intoLog(ctx.log())) {
+                return inner.execute(ctx);
+            }
+        });
     }
 }

@@ -215,4 +215,29 @@ class LakeCliTest {
         assertThat(none.exitCode()).isEqualTo(2);
         assertThat(none.err()).startsWith("error: the lake folder " + dir.resolve("nope") + " does not exist;");
     }
+
+    @Test
+    void run_verbose_puts_the_sql_and_the_file_lists_in_the_step_logs() throws Exception {
+        String file = pipeline().toString();
+        CliRunner.Result run = CliRunner.run("run", file, "--verbose");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Path logs;
+        try (var runs = Files.list(dir.resolve("state/lake/runs"))) {
+            logs = runs.findFirst().orElseThrow().resolve("logs");
+        }
+        assertThat(logs.resolve("compact[t].log")).content().contains("sql> COPY (SELECT", "year=2024: read x.parquet (", "year=2024: wrote part-");
+        assertThat(logs.resolve("verify[t].log")).content().contains("sql> SELECT count(*)");
+
+        // Without --verbose (the same JVM, as the tests run) the logs hold no SQL.
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            c.createStatement().execute("COPY (SELECT 'c' AS code) TO '" + dir.resolve("lake/t/year=2024/y.parquet") + "' (FORMAT PARQUET)");
+        }
+        assertThat(CliRunner.run("run", file).exitCode()).isZero();
+        Path latest;
+        try (var runs = Files.list(dir.resolve("state/lake/runs"))) {
+            latest = runs.sorted().reduce((a, b) -> b).orElseThrow().resolve("logs");
+        }
+        assertThat(latest).isNotEqualTo(logs);
+        assertThat(latest.resolve("compact[t].log")).content().doesNotContain("sql>");
+    }
 }
