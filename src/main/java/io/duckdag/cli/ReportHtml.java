@@ -80,7 +80,7 @@ final class ReportHtml {
         }
         h.append(failures(r));
         h.append(steps(r, in.zone()));
-        h.append("<p class=\"meta\">Written by duckdag report.</p>\n</body>\n</html>\n");
+        h.append("<p class=\"meta\">Written by duckdag report.</p>\n<script>").append(SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
 
@@ -134,12 +134,15 @@ final class ReportHtml {
                         .append(' ').append(mid).append(' ').append(y2).append(' ').append(x2 - 4).append(' ').append(y2).append("\"/>\n");
             }
         }
+        Map<String, Integer> rowOf = new HashMap<>();
+        r.steps().keySet().forEach(id -> rowOf.put(id, rowOf.size()));
         for (Map.Entry<String, int[]> e : at.entrySet()) {
             StepRecord step = r.steps().get(e.getKey());
             int x = e.getValue()[0];
             int y = e.getValue()[1];
             String label = e.getKey().length() * 8 + 24 > nodeWidth ? e.getKey().substring(0, (nodeWidth - 24) / 8 - 1) + "\u2026" : e.getKey();
-            s.append("<g class=\"node s-").append(step.status().word()).append("\"><title>").append(esc(e.getKey())).append(": ")
+            s.append("<g class=\"node s-").append(step.status().word()).append("\" data-row=\"step-").append(rowOf.get(e.getKey()))
+                    .append("\"><title>").append(esc(e.getKey())).append(": ")
                     .append(step.status().word()).append(RunTable.duration(step).map(d -> ", " + d).orElse("")).append("</title>")
                     .append("<rect x=\"").append(x).append("\" y=\"").append(y).append("\" width=\"").append(nodeWidth)
                     .append("\" height=\"").append(NODE_HEIGHT).append("\" rx=\"6\"/>")
@@ -188,7 +191,7 @@ final class ReportHtml {
         for (int t = 0; t <= 4; t++) {
             int x = GANTT_LABEL + t * GANTT_WIDTH / 4;
             s.append("<line class=\"grid\" x1=\"").append(x).append("\" y1=\"0\" x2=\"").append(x).append("\" y2=\"").append(height - 18)
-                    .append("\"/><text class=\"tick\" x=\"").append(x).append("\" y=\"").append(height - 4).append("\">+")
+                    .append("\"/><text class=\"tick").append(t == 4 ? " end" : "").append("\" x=\"").append(x).append("\" y=\"").append(height - 4).append("\">+")
                     .append(RunTable.duration(Duration.ofMillis(span * t / 4))).append("</text>\n");
         }
         int row = 0;
@@ -297,9 +300,10 @@ final class ReportHtml {
     private static String steps(RunRecord r, ZoneId zone) {
         StringBuilder h = new StringBuilder("<h2>Steps</h2>\n<table class=\"steps\">\n<thead><tr><th>step</th><th>status</th>"
                 + "<th>started</th><th>duration</th><th>attempts</th><th>details</th></tr></thead>\n<tbody>\n");
+        int row = 0;
         for (StepRecord s : r.steps().values()) {
-            String details = !s.metrics().isEmpty() ? RunTable.metrics(s.metrics()).strip() : s.reason() == null ? "" : s.reason();
-            h.append("<tr><td><code>").append(esc(s.id())).append("</code></td><td><span class=\"badge s-").append(s.status().word())
+            String details = s.error() != null ? s.error() : !s.metrics().isEmpty() ? RunTable.metrics(s.metrics()).strip() : s.reason() == null ? "" : s.reason();
+            h.append("<tr id=\"step-").append(row++).append("\"><td><code>").append(esc(s.id())).append("</code></td><td><span class=\"badge s-").append(s.status().word())
                     .append("\">").append(s.status().word()).append("</span></td><td>").append(esc(RunTable.time(s.startedAt(), zone)))
                     .append("</td><td class=\"n\">").append(RunTable.duration(s).orElse("-")).append("</td><td class=\"n\">")
                     .append(s.attempts() == 0 ? "-" : Integer.toString(s.attempts())).append("</td><td>").append(esc(details))
@@ -336,6 +340,18 @@ final class ReportHtml {
         return String.format(Locale.ROOT, "%.1f", v);
     }
 
+    /** A click on a step of the graph shows its row in the table of steps. */
+    private static final String SCRIPT = """
+            document.querySelectorAll('[data-row]').forEach(function (node) {
+              node.addEventListener('click', function () {
+                var row = document.getElementById(node.getAttribute('data-row'));
+                document.querySelectorAll('tr.hl').forEach(function (r) { r.classList.remove('hl'); });
+                row.classList.add('hl');
+                row.scrollIntoView({block: 'center'});
+              });
+            });
+            """;
+
     private static final String CSS = """
             body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1f2328;background:#fff}
             h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
@@ -350,12 +366,12 @@ final class ReportHtml {
             .node text{fill:#fff;font:600 13px ui-monospace,monospace}.node rect{stroke:#1f2328;stroke-opacity:.25}
             .node.s-skipped text,.node.s-pending text{fill:#1f2328}
             .edge{fill:none;stroke:#57606a;stroke-width:1.5}
-            .grid{stroke:#d0d7de}.tick{fill:#57606a;font-size:11px}.label{text-anchor:end;font:12px ui-monospace,monospace;fill:#1f2328}
+            .grid{stroke:#d0d7de}.tick{fill:#57606a;font-size:11px}.tick.end{text-anchor:end}.label{text-anchor:end;font:12px ui-monospace,monospace;fill:#1f2328}
             .bar.retried{fill:#ff8182}
             .tables{display:flex;flex-wrap:wrap;gap:16px}.table{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}
             figcaption{font-weight:600;font-family:ui-monospace,monospace}.what{font-size:12px;font-weight:600}
             .before{fill:#8c959f}.after{fill:#0969da}.num{font-size:11px;fill:#1f2328}
             table.steps{border-collapse:collapse}table.steps td,table.steps th{border-bottom:1px solid #d0d7de;padding:4px 10px;text-align:left;vertical-align:top}
-            td.n{text-align:right}ul.failures{padding-left:18px}
+            td.n{text-align:right}tr.hl{background:#fff8c5}.node{cursor:pointer}ul.failures{padding-left:18px}
             """;
 }
