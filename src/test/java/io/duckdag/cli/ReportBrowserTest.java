@@ -29,7 +29,7 @@ class ReportBrowserTest {
     @Test
     void the_report_loads_in_chromium_without_console_errors_and_shows_the_graph() throws Exception {
         Optional<Path> chromium = chromium();
-        Assumptions.assumeTrue(chromium.isPresent(), "skipped: chromium is not on PATH (apt-get install chromium)");
+        Assumptions.assumeTrue(chromium.isPresent(), "chromium is not on PATH, so the report is not tested in a browser (apt-get install chromium)");
 
         // the check below must be able to see an error: a page with one shows it
         Path broken = dir.resolve("broken.html");
