@@ -244,8 +244,8 @@ final class ReportHtml {
             h.append(pair("bytes", m.getOrDefault("bytes_in", 0L), m.getOrDefault("bytes_out", 0L), RunTable::bytes));
             long rowsOut = m.getOrDefault("rows_out", m.getOrDefault("rows", 0L));
             h.append(pair("rows", m.getOrDefault("rows_in", rowsOut), rowsOut, Long::toString));
-            h.append("<p class=\"meta\">").append(m.getOrDefault("partitions_rewritten", 0L) + m.getOrDefault("partitions_tiered", 0L))
-                    .append(" partitions rewritten, ").append(m.getOrDefault("partitions_unchanged", 0L)).append(" kept");
+            h.append("<p class=\"meta\">partitions: ").append(m.getOrDefault("partitions_rewritten", 0L) + m.getOrDefault("partitions_tiered", 0L))
+                    .append(" rewritten, ").append(m.getOrDefault("partitions_unchanged", 0L)).append(" kept");
             if (m.getOrDefault("duplicates_removed", 0L) > 0) {
                 h.append(", ").append(m.get("duplicates_removed")).append(" duplicate rows collapsed");
             }
@@ -369,7 +369,7 @@ final class ReportHtml {
             .grid{stroke:#d0d7de}.tick{fill:#57606a;font-size:11px}.tick.end{text-anchor:end}.label{text-anchor:end;font:12px ui-monospace,monospace;fill:#1f2328}
             .bar.retried{fill:#ff8182}
             .tables{display:flex;flex-wrap:wrap;gap:16px}.table{margin:0;border:1px solid #d0d7de;border-radius:6px;padding:8px 12px}
-            figcaption{font-weight:600;font-family:ui-monospace,monospace}.what{font-size:12px;font-weight:600}
+            figure.table p{margin:4px 0 0}figcaption{font-weight:600;font-family:ui-monospace,monospace}.what{font-size:12px;font-weight:600}
             .before{fill:#8c959f}.after{fill:#0969da}.num{font-size:11px;fill:#1f2328}
             table.steps{border-collapse:collapse}table.steps td,table.steps th{border-bottom:1px solid #d0d7de;padding:4px 10px;text-align:left;vertical-align:top}
             td.n{text-align:right}tr.hl{background:#fff8c5}.node{cursor:pointer}ul.failures{padding-left:18px}
