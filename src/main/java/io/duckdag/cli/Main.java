@@ -37,7 +37,7 @@ public final class Main implements Runnable {
      * one of them gets only that one; anything else (help, a typo, completion) gets them all.
      */
     static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, PlanCommand.class, ValidateCommand.class,
-            StatusCommand.class, RunsCommand.class, GraphCommand.class, QueryCommand.class, RollbackCommand.class, GcCommand.class,
+            StatusCommand.class, RunsCommand.class, ReportCommand.class, GraphCommand.class, QueryCommand.class, RollbackCommand.class, GcCommand.class,
             InitCommand.class, SchemaCommand.class, CompletionCommand.class);
 
     final Map<String, String> env;

@@ -87,7 +87,7 @@ class CliTest {
 
         CliRunner.Result unknown = CliRunner.run("frobnicate");
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).isEqualTo("error: unknown command 'frobnicate'; the commands are run, plan, validate, status, runs, "
+        assertThat(unknown.err()).isEqualTo("error: unknown command 'frobnicate'; the commands are run, plan, validate, status, runs, report, "
                 + "graph, query, rollback, gc, init, schema, completion, help\nRun 'duckdag --help' to see the options.\n");
 
         CliRunner.Result missing = CliRunner.run("plan");
@@ -140,7 +140,7 @@ class CliTest {
 
     @Test
     void every_command_takes_h_and_help_and_exits_0() {
-        for (String command : new String[] {"run", "plan", "validate", "status", "runs", "graph", "query", "rollback", "gc", "init", "schema", "completion"}) {
+        for (String command : new String[] {"run", "plan", "validate", "status", "runs", "report", "graph", "query", "rollback", "gc", "init", "schema", "completion"}) {
             for (String flag : new String[] {"-h", "--help"}) {
                 CliRunner.Result r = CliRunner.run(command, flag);
                 assertThat(r.exitCode()).as(command + " " + flag).isZero();
@@ -155,7 +155,7 @@ class CliTest {
         CliRunner.Result command = CliRunner.run("runn", NIGHTLY);
         assertThat(command.exitCode()).isEqualTo(2);
         assertThat(command.err()).isEqualTo("error: unknown command 'runn' (did you mean 'run'?); the commands are run, plan, validate, "
-                + "status, runs, graph, query, rollback, gc, init, schema, completion, help\nRun 'duckdag --help' to see the options.\n");
+                + "status, runs, report, graph, query, rollback, gc, init, schema, completion, help\nRun 'duckdag --help' to see the options.\n");
 
         CliRunner.Result option = CliRunner.run("run", "--dryrun", NIGHTLY);
         assertThat(option.exitCode()).isEqualTo(2);

@@ -1,0 +1,118 @@
+package io.duckdag.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code duckdag report}: one self-contained page of a real run, a lake table and a failing step in it. */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * A lake pipeline of one table, and a shell step whose program name holds markup, retried
+     * once, so its error (which names the program) must be escaped in the page.
+     */
+    static Path pipeline(Path dir) throws Exception {
+        Path file = dir.resolve("lake.yaml");
+        Files.writeString(file, """
+                pipeline: lake
+                settings:
+                  lake: %1$s/lake
+                  staging: %1$s/staging
+                  backups: %1$s/backups
+                  metadata_db: %1$s/metadata.db
+                  state_dir: %1$s/state
+                  duckdb: { temp_directory: %1$s/tmp }
+                tables:
+                  t: { partition_by: [year], sort_by: [code] }
+                steps:
+                  - { id: compact, type: compact, foreach: tables }
+                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
+                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
+                  - { id: sync, type: sync-metadata, depends_on: [swap] }
+                  - id: fetch
+                    type: shell
+                    retries: 1
+                    retry_delay: 50ms
+                    with: { command: ["<script>alert('x')</script>"] }
+                  - { id: publish, type: shell, depends_on: [fetch, sync], with: { command: "true" } }
+                """.formatted(dir));
+        for (String year : new String[] {"2023", "2024"}) {
+            Files.createDirectories(dir.resolve("lake/t/year=" + year));
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+                for (int f = 0; f < 3; f++) {
+                    c.createStatement().execute("COPY (SELECT * FROM (VALUES ('b" + f + "'), ('a" + f + "')) v(code)) TO '"
+                            + dir.resolve("lake/t/year=" + year + "/x" + f + ".parquet") + "' (FORMAT PARQUET)");
+                }
+            }
+        }
+        return file;
+    }
+
+    /** The CLI with the real clock, so that the steps' times differ as they would for a user. */
+    static CliRunner.Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new Main(Map.of("HOME", "/home/analyst"), Clock.systemUTC())
+                .execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new CliRunner.Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void writes_one_self_contained_page_with_every_step_and_the_escaped_failure() throws Exception {
+        String file = pipeline(dir).toString();
+        CliRunner.Result run = cli("run", file);
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+
+        CliRunner.Result report = cli("report", file);
+        assertThat(report.exitCode()).as(report.err()).isZero();
+        Path page = Path.of(report.out().strip());
+        assertThat(page.getFileName().toString()).isEqualTo("report.html");
+        assertThat(page.getParent().getParent()).isEqualTo(dir.resolve("state/lake/runs"));
+        String html = Files.readString(page);
+
+        assertThat(html).startsWith("<!DOCTYPE html>").endsWith("</html>\n");
+        // nothing fetched: no links to anywhere, no scripts or styles from files
+        assertThat(html).doesNotContain("http://", "https://", "src=", "<link rel=\"stylesheet\"", "@import", "url(");
+        assertThat(html).doesNotContain("<script>alert").contains("cannot start &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+        for (String step : new String[] {"compact[t]", "verify[t]", "swap[t]", "sync", "fetch", "publish"}) {
+            assertThat(html).contains(">" + step + "</text>", "<code>" + step + "</code>");
+        }
+        assertThat(html).contains("<svg id=\"dag\"", "<svg id=\"timeline\"", "<figcaption>t</figcaption>", "upstream_failed");
+        // fetch ran twice: its first attempt is drawn beside the last one
+        assertThat(html).contains("fetch attempt 1 of 2: failed, retried", "fetch attempt 2 of 2: failed");
+        // the table went from six files to two
+        assertThat(html).containsPattern("before</text><rect class=\"before\"[^>]*/><text class=\"num\"[^>]*>6</text>");
+        assertThat(html).containsPattern("after</text><rect class=\"after\"[^>]*/><text class=\"num\"[^>]*>2</text>");
+
+        Path elsewhere = dir.resolve("out/r.html");
+        CliRunner.Result named = cli("report", file, "--run", page.getParent().getFileName().toString(), "--out", elsewhere.toString());
+        assertThat(named.exitCode()).as(named.err()).isZero();
+        assertThat(named.out()).isEqualTo(elsewhere + "\n");
+        assertThat(elsewhere).exists();
+    }
+
+    @Test
+    void a_pipeline_that_has_not_run_or_an_unknown_run_is_a_usage_error() throws Exception {
+        String file = pipeline(dir).toString();
+        CliRunner.Result none = cli("report", file);
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).startsWith("error: pipeline lake has not run yet");
+
+        assertThat(cli("run", file).exitCode()).isEqualTo(1);
+        CliRunner.Result unknown = cli("report", file, "--run", "20200101-000000-000");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).isEqualTo("error: pipeline lake has no run 20200101-000000-000; 'duckdag runs " + file
+                + "' lists its runs\n");
+    }
+}
