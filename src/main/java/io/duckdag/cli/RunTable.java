@@ -15,6 +15,11 @@ final class RunTable {
     }
 
     static void print(RunRecord record, PrintWriter out) {
+        print(record, out, false);
+    }
+
+    /** With {@code withOutput}, a failed step's last lines of output follow its row, under its details. */
+    static void print(RunRecord record, PrintWriter out, boolean withOutput) {
         int width = Math.max(4, record.steps().keySet().stream().mapToInt(String::length).max().orElse(4));
         String format = "%-" + width + "s  %-15s  %8s  %8s  %s%n";
         out.printf(format, "step", "status", "duration", "attempts", "details");
@@ -23,7 +28,19 @@ final class RunTable {
                     : !s.metrics().isEmpty() ? metrics(s.metrics()).strip()
                     : s.reason() == null ? "" : s.reason();
             out.printf(format, s.id(), s.status().word(), duration(s).orElse("-"), s.attempts() == 0 ? "-" : s.attempts(), details);
+            for (String line : withOutput ? s.outputTail() : java.util.List.<String>of()) {
+                out.println(" ".repeat(width + 2 + 15 + 2 + 8 + 2 + 8 + 2) + "| " + line);
+            }
         }
+    }
+
+    /** What a failed step's command last wrote, each line after a newline, marked off from duckdag's own text. */
+    static String outputTail(StepRecord s, String indent) {
+        StringBuilder text = new StringBuilder();
+        for (String line : s.outputTail()) {
+            text.append('\n').append(indent).append("| ").append(line);
+        }
+        return text.toString();
     }
 
     /**

@@ -45,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
             main.out.println("params: " + record.params());
         }
         main.out.println();
-        RunTable.print(record, main.out);
+        RunTable.print(record, main.out, true);
         main.out.println();
         main.out.println("logs: " + store.runDir(record.runId()).resolve("logs"));
         return 0;
