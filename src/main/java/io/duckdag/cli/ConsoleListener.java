@@ -28,6 +28,8 @@ final class ConsoleListener implements RunListener {
     private static final long PLAIN_EVERY_MS = 5000;
     private static final long QUIET_FIRST_MS = 1000;
 
+    /** Under the text of a step line: the width of its time and its word. */
+    private static final String OUTPUT_INDENT = " ".repeat(18);
     private final PrintWriter out;
     private final Clock clock;
     private final String file;
@@ -152,7 +154,9 @@ final class ConsoleListener implements RunListener {
         String took = RunTable.duration(step).map(d -> " (" + d + ")").orElse("");
         switch (step.status()) {
             case SUCCEEDED -> line("ok", step.id() + took + RunTable.metrics(step.metrics()));
-            case FAILED -> line("FAILED", step.id() + took + ": " + step.error() + (logFile == null ? "" : " [log: " + logFile + "]"));
+            // The output's lines go with the FAILED line, before a live progress line is drawn again.
+            case FAILED -> line("FAILED", step.id() + took + ": " + step.error() + (logFile == null ? "" : " [log: " + logFile + "]")
+                    + RunTable.outputTail(step, OUTPUT_INDENT));
             case INTERRUPTED -> line("stopped", step.id() + took + ": interrupted");
             case UPSTREAM_FAILED -> line("not run", step.id() + ": " + step.reason());
             case SKIPPED -> line("skip", step.id() + " (" + step.reason() + ")");

@@ -48,8 +48,9 @@ final class PipelineOptions {
         return stateDir == null ? pipeline : pipeline.withSettings(pipeline.settings().withStateDir(stateDir));
     }
 
+    /** The pipeline's runs as the read-only commands show them: a run whose process is gone reads interrupted. */
     RunStore store(Pipeline pipeline) {
-        return new RunStore(pipeline.settings().stateDir(), pipeline.name());
+        return new RunStore(pipeline.settings().stateDir(), pipeline.name()).seenNow();
     }
 
     Engine engine(Main main) {

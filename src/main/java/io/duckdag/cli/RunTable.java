@@ -15,15 +15,49 @@ final class RunTable {
     }
 
     static void print(RunRecord record, PrintWriter out) {
+        print(record, out, false);
+    }
+
+    /** With {@code withOutput}, a failed step's last lines of output follow its row, under its details. */
+    static void print(RunRecord record, PrintWriter out, boolean withOutput) {
         int width = Math.max(4, record.steps().keySet().stream().mapToInt(String::length).max().orElse(4));
         String format = "%-" + width + "s  %-15s  %8s  %8s  %s%n";
         out.printf(format, "step", "status", "duration", "attempts", "details");
         for (StepRecord s : record.steps().values()) {
-            String details = s.error() != null ? s.error()
-                    : !s.metrics().isEmpty() ? metrics(s.metrics()).strip()
-                    : s.reason() == null ? "" : s.reason();
+            String details = details(s);
             out.printf(format, s.id(), s.status().word(), duration(s).orElse("-"), s.attempts() == 0 ? "-" : s.attempts(), details);
+            for (String line : withOutput ? s.outputTail() : java.util.List.<String>of()) {
+                out.println(" ".repeat(width + 2 + 15 + 2 + 8 + 2 + 8 + 2) + "| " + line);
+            }
         }
+    }
+
+    /**
+     * The error, else the metrics, else the reason. The reason of a step that has not ended is why
+     * the plan chose to run it, which speaks of the run as it was before (failed in run ..., not
+     * run yet in run ...): said as the reason it has not started, and not at all once it runs.
+     */
+    private static String details(StepRecord s) {
+        if (s.error() != null) {
+            return s.error();
+        }
+        if (!s.metrics().isEmpty()) {
+            return metrics(s.metrics()).strip();
+        }
+        return switch (s.status()) {
+            case RUNNING -> "";
+            case PENDING -> s.reason() == null ? "not started" : "not started (" + s.reason() + ")";
+            default -> s.reason() == null ? "" : s.reason();
+        };
+    }
+
+    /** What a failed step's command last wrote, each line after a newline, marked off from duckdag's own text. */
+    static String outputTail(StepRecord s, String indent) {
+        StringBuilder text = new StringBuilder();
+        for (String line : s.outputTail()) {
+            text.append('\n').append(indent).append("| ").append(line);
+        }
+        return text.toString();
     }
 
     /**

@@ -37,6 +37,9 @@ final class RunsCommand implements Callable<Integer> {
             row.put("started_at", r.startedAt());
             row.put("ended_at", r.endedAt());
             row.put("resumed", r.resumedAt().size());
+            if (r.isProcessGone()) {
+                row.put("process_gone", true);
+            }
             for (StepStatus s : StepStatus.values()) {
                 long n = r.steps().values().stream().filter(x -> x.status() == s).count();
                 if (n > 0) {
@@ -62,7 +65,8 @@ final class RunsCommand implements Callable<Integer> {
                 }
             }
             main.out.printf("%-22s  %-11s  %-19s  %s%n", row.get("run_id"), row.get("status"),
-                    RunTable.time((String) row.get("started_at"), main.clock.getZone()), steps);
+                    RunTable.time((String) row.get("started_at"), main.clock.getZone()),
+                    steps + (row.containsKey("process_gone") ? " (its process is gone)" : ""));
         }
         return 0;
     }

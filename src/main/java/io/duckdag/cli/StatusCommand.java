@@ -38,16 +38,20 @@ final class StatusCommand implements Callable<Integer> {
             return 0;
         }
         main.out.println("run " + record.runId() + " of pipeline " + record.pipeline() + ": " + record.status().word()
-                + " (started " + RunTable.time(record.startedAt(), main.clock.getZone())
+                + " (" + (record.isProcessGone() ? "its process is gone; " : "") + "started " + RunTable.time(record.startedAt(), main.clock.getZone())
                 + (record.endedAt() == null ? "" : ", ended " + RunTable.time(record.endedAt(), main.clock.getZone()))
                 + (record.resumedAt().isEmpty() ? "" : ", resumed " + record.resumedAt().size() + "x") + ")");
         if (!record.params().isEmpty()) {
             main.out.println("params: " + record.params());
         }
         main.out.println();
-        RunTable.print(record, main.out);
+        RunTable.print(record, main.out, true);
         main.out.println();
         main.out.println("logs: " + store.runDir(record.runId()).resolve("logs"));
+        if (record.isProcessGone()) {
+            main.out.println("The process of run " + record.runId() + " is gone (killed or crashed); resume it with: duckdag run "
+                    + options.file() + " --resume");
+        }
         return 0;
     }
 }

@@ -49,7 +49,8 @@ import java.util.concurrent.TimeUnit;
  * downstream steps upstream_failed while independent branches go on; an all_done step runs
  * once its upstream steps have finished however they ended, a one_failed step as soon as one
  * failed (and is skipped when none did). A failure anywhere still fails the run. Retries back
- * off exponentially; a timeout or an interrupt cancels the running attempt.
+ * off exponentially, except after a failure that says it is not retryable; a timeout or an
+ * interrupt cancels the running attempt.
  */
 final class Scheduler {
     static final Duration MAX_RETRY_DELAY = Duration.ofHours(1);
@@ -224,6 +225,8 @@ final class Scheduler {
             listener.stepStarted(id, attempt, maxAttempts);
             Cancellation cancel = new Cancellation();
             String error;
+            List<String> outputTail = List.of();
+            boolean retryable = true;
             boolean timedOut = false;
             try (PrintWriter log = openLog(logFile);
                  AutoCloseable linked = interrupt.onCancel(() -> cancel.cancel("interrupted"))) {
@@ -257,6 +260,10 @@ final class Scheduler {
                     }
                     timedOut = cancel.isCancelled();
                     error = timedOut ? cancel.reason() : message(e);
+                    if (e instanceof StepFailedException f) {
+                        outputTail = f.outputTail();
+                        retryable = f.retryable();
+                    }
                     log.println("=== failed: " + error);
                     if (!(e instanceof StepFailedException) && !(e instanceof StepCancelledException) && !(e instanceof LakeException)) {
                         e.printStackTrace(log);
@@ -270,9 +277,10 @@ final class Scheduler {
                 throw new IllegalStateException(e);
             }
             String failure = error;
-            if (attempt < maxAttempts && !interrupt.isCancelled()) {
+            List<String> tail = outputTail;
+            if (attempt < maxAttempts && retryable && !interrupt.isCancelled()) {
                 Duration delay = backoff(step.retryDelay(), attempt);
-                run.updateStep(id, r -> r.ended(StepStatus.FAILED, clock.instant().toString(), null, Map.of(), failure));
+                run.updateStep(id, r -> r.ended(StepStatus.FAILED, clock.instant().toString(), null, Map.of(), failure, tail));
                 listener.stepRetrying(id, attempt, maxAttempts, failure, delay);
                 try {
                     if (!interrupt.sleep(delay)) {
@@ -284,7 +292,7 @@ final class Scheduler {
                 }
                 continue;
             }
-            StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.FAILED, clock.instant().toString(), null, Map.of(), failure));
+            StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.FAILED, clock.instant().toString(), null, Map.of(), failure, tail));
             listener.stepEnded(r, logFile.toString());
             return StepStatus.FAILED;
         }

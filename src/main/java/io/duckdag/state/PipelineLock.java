@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One run per pipeline at a time: an OS lock on {@code <state_dir>/<pipeline>/lock}. The OS
@@ -62,6 +63,59 @@ public final class PipelineLock implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Who holds a pipeline's lock, as {@code lock.holder} says. */
+    public record Holder(long pid, String host, String runId) {
+    }
+
+    /**
+     * The holder of a pipeline's lock if a live process holds it now; empty when it is free. For
+     * readers that take no lock ({@code status}, {@code runs}, {@code plan}): a run recorded running
+     * whose lock is free was killed. Creates nothing. Asked from the process that holds it, it
+     * answers from {@code lock.holder} alone, since closing a second channel on the lock file would
+     * drop the lock. Elsewhere a holder on this host whose pid is gone is dead; otherwise the OS is
+     * asked with a try-lock that is released at once (a run starting in that instant may find the
+     * lock taken and exit 3, as with any other holder).
+     */
+    public static Optional<Holder> liveHolder(Path pipelineStateDir) {
+        Path lockFile = pipelineStateDir.resolve("lock");
+        Optional<Holder> holder = readHolder(pipelineStateDir.resolve("lock.holder"));
+        if (!Files.exists(lockFile) || holder.isEmpty()) {
+            // A run writes lock.holder before its record; without it, no recorded run holds the lock.
+            return Optional.empty();
+        }
+        Holder h = holder.get();
+        boolean here = h.host().equals(hostName());
+        if (here && h.pid() == ProcessHandle.current().pid()) {
+            return holder;
+        }
+        if (here && !ProcessHandle.of(h.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            return Optional.empty();
+        }
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                return holder;
+            }
+            lock.release();
+            return Optional.empty();
+        } catch (OverlappingFileLockException e) {
+            return holder; // this JVM holds it, before writing lock.holder: the one case the pid check cannot see
+        } catch (IOException e) {
+            return holder; // cannot ask (a read-only state folder): the pid check above is all there is
+        }
+    }
+
+    private static Optional<Holder> readHolder(Path holderFile) {
+        try {
+            Map<?, ?> h = StateJson.MAPPER.readValue(Files.readString(holderFile, StandardCharsets.UTF_8), Map.class);
+            return h.get("pid") instanceof Number pid
+                    ? Optional.of(new Holder(pid.longValue(), String.valueOf(h.get("host")), String.valueOf(h.get("run_id"))))
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

@@ -51,6 +51,29 @@ public record RunRecord(
         return new RunRecord(runId, pipeline, newFile, newSha, newParams, runDate, RunStatus.RUNNING, startedAt, null, times, steps);
     }
 
+    /**
+     * As a run recorded running reads once its process is gone (killed, crashed): interrupted,
+     * with no end time, its running steps interrupted and its pending ones not started. Only a
+     * read shows it this way ({@link RunStore#seenNow}); the record on disk is not changed.
+     */
+    public RunRecord processGone() {
+        Map<String, StepRecord> seen = new LinkedHashMap<>();
+        steps.forEach((id, s) -> seen.put(id, switch (s.status()) {
+            case RUNNING -> s.withStatus(StepStatus.INTERRUPTED, PROCESS_GONE);
+            case PENDING -> s.withStatus(StepStatus.PENDING, "the run's process is gone");
+            default -> s;
+        }));
+        return new RunRecord(runId, pipeline, file, pipelineSha256, params, runDate, RunStatus.INTERRUPTED, startedAt, null,
+                resumedAt, seen);
+    }
+
+    /** Interrupted without an end time: what {@link #processGone} shows; a run that saw its interrupt records when it ended. */
+    public boolean isProcessGone() {
+        return status == RunStatus.INTERRUPTED && endedAt == null;
+    }
+
+    public static final String PROCESS_GONE = "interrupted: its process is gone (killed or crashed)";
+
     public boolean finished() {
         return status == RunStatus.SUCCEEDED;
     }

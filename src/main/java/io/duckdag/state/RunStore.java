@@ -29,9 +29,26 @@ public final class RunStore {
     static final String CHANGES = "changes";
 
     private final Path root;
+    private final boolean seenNow;
 
     public RunStore(Path stateDir, String pipeline) {
-        this.root = stateDir.resolve(pipeline);
+        this(stateDir.resolve(pipeline), false);
+    }
+
+    private RunStore(Path root, boolean seenNow) {
+        this.root = root;
+        this.seenNow = seenNow;
+    }
+
+    /**
+     * This store as the read-only commands show it: a run recorded {@code running} whose process
+     * is gone (no live process holds the pipeline's lock for it: killed, crashed, the machine
+     * stopped) reads as {@link RunRecord#processGone interrupted}, its running steps as
+     * interrupted and its pending ones as not started, on every read. Nothing is written: the
+     * record stays as the dead run left it, for the resume that reads it.
+     */
+    public RunStore seenNow() {
+        return new RunStore(root, true);
     }
 
     public Path root() {
@@ -97,6 +114,22 @@ public final class RunStore {
      * change logs existed has no {@value #CHANGES} key and is read as it is.
      */
     public Optional<RunRecord> load(String runId) {
+        Optional<RunRecord> recorded = loadRecorded(runId);
+        return seenNow ? recorded.map(r -> asSeenNow(r, PipelineLock.liveHolder(root))) : recorded;
+    }
+
+    private RunRecord asSeenNow(RunRecord r, Optional<PipelineLock.Holder> holder) {
+        if (r.status() != RunStatus.RUNNING) {
+            return r;
+        }
+        // The holder names the run it started; when it names none that exists, any running one may be it.
+        boolean alive = holder.isPresent()
+                && (holder.get().runId().equals(r.runId()) || !RunId.isValid(holder.get().runId())
+                    || !Files.exists(recordFile(holder.get().runId())));
+        return alive ? r : r.processGone();
+    }
+
+    private Optional<RunRecord> loadRecorded(String runId) {
         if (!RunId.isValid(runId)) {
             throw DuckdagException.usage("'" + runId + "' is not a run id; run ids look like 20261125-234642-123 ('duckdag runs FILE' lists them)");
         }
@@ -180,13 +213,17 @@ public final class RunStore {
             for (Path dir : dirs.sorted().toList()) {
                 String name = dir.getFileName().toString();
                 if (RunId.isValid(name) && Files.exists(dir.resolve("run.json"))) {
-                    load(name).ifPresent(records::add);
+                    loadRecorded(name).ifPresent(records::add);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return records;
+        if (!seenNow || records.stream().noneMatch(r -> r.status() == RunStatus.RUNNING)) {
+            return records;
+        }
+        Optional<PipelineLock.Holder> holder = PipelineLock.liveHolder(root);
+        return records.stream().map(r -> asSeenNow(r, holder)).toList();
     }
 
     public Optional<RunRecord> latest() {
@@ -194,11 +231,12 @@ public final class RunStore {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
+    /** The run that {@code --resume} carries on; {@link #seenNow seen now}, none while that run is still in progress. */
     public Optional<RunRecord> latestUnfinished() {
         List<RunRecord> all = list();
         for (int i = all.size() - 1; i >= 0; i--) {
             if (!all.get(i).finished()) {
-                return Optional.of(all.get(i));
+                return seenNow && all.get(i).status() == RunStatus.RUNNING ? Optional.empty() : Optional.of(all.get(i));
             }
         }
         return Optional.empty();

@@ -34,12 +34,14 @@ public final class ShellStep implements StepExecutor {
         pb.environment().put("DUCKDAG_PIPELINE", ctx.pipeline().name());
         ctx.log().println("$ " + String.join(" ", command) + "   (in " + workdir + ")");
         ctx.log().flush();
+        long outputStart = outputStart(ctx.logFile());
 
         Process process;
         try {
             process = pb.start();
         } catch (java.io.IOException e) {
-            throw new StepFailedException("cannot start " + command.get(0) + ": " + e.getMessage());
+            // Not retried either: the program is missing or not executable, as with exit 127 and 126.
+            throw new StepFailedException("cannot start " + command.get(0) + ": " + e.getMessage() + "; not retried", List.of(), false);
         }
         ctx.processStarted().accept(process.pid());
         int exit;
@@ -59,10 +61,33 @@ public final class ShellStep implements StepExecutor {
         }
         ctx.cancellation().throwIfCancelled();
         if (exit != 0) {
-            throw new StepFailedException("command exited with code " + exit);
+            throw failure(exit, OutputTail.of(ctx.logFile(), outputStart));
         }
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("exit_code", exit);
         return StepResult.of(metrics);
+    }
+
+    /**
+     * The shell's own codes for a command it could not find (127) or not execute (126) are not
+     * worth retrying: the next attempt would fail the same way, after waiting for nothing.
+     */
+    static StepFailedException failure(int exit, java.util.List<String> tail) {
+        return switch (exit) {
+            case 127 -> new StepFailedException("command not found (exit 127): not retried; check its spelling and the PATH"
+                    + " (the command's output says which program is missing)", tail, false);
+            case 126 -> new StepFailedException("command not executable (exit 126): not retried; check that the file is"
+                    + " executable (chmod +x) and is a program or script", tail, false);
+            default -> new StepFailedException("command exited with code " + exit, tail, true);
+        };
+    }
+
+    /** Where this attempt's output begins in the log: the command appends after what is there. */
+    private static long outputStart(Path log) {
+        try {
+            return Files.size(log);
+        } catch (java.io.IOException e) {
+            return 0;
+        }
     }
 }

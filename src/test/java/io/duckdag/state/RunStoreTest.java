@@ -211,6 +211,7 @@ class RunStoreTest {
 
         assertThat(old.step("a").orElseThrow().resultFingerprint()).isEqualTo("result-a");
         assertThat(old.step("b").orElseThrow().pid()).isEqualTo(4343L);
+        assertThat(old.step("b").orElseThrow().outputTail()).isEmpty(); // a field added later
         assertThat(store().latestUnfinished()).contains(old);
 
         // Resumed by this version, it carries on in the new format.
