@@ -45,7 +45,12 @@ class ReportTest {
                     retries: 1
                     retry_delay: 50ms
                     with: { command: ["<script>alert('x')</script>"] }
-                  - { id: publish, type: shell, depends_on: [fetch, sync], with: { command: "true" } }
+                  - id: flaky
+                    type: shell
+                    retries: 1
+                    retry_delay: 50ms
+                    with: { command: "exit 7" }
+                  - { id: publish, type: shell, depends_on: [fetch, flaky, sync], with: { command: "true" } }
                 """.formatted(dir));
         for (String year : new String[] {"2023", "2024"}) {
             Files.createDirectories(dir.resolve("lake/t/year=" + year));
@@ -85,12 +90,13 @@ class ReportTest {
         // nothing fetched: no links to anywhere, no scripts or styles from files
         assertThat(html).doesNotContain("http://", "https://", "src=", "<link rel=\"stylesheet\"", "@import", "url(");
         assertThat(html).doesNotContain("<script>alert").contains("cannot start &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
-        for (String step : new String[] {"compact[t]", "verify[t]", "swap[t]", "sync", "fetch", "publish"}) {
+        for (String step : new String[] {"compact[t]", "verify[t]", "swap[t]", "sync", "fetch", "flaky", "publish"}) {
             assertThat(html).contains(">" + step + "</text>", "<code>" + step + "</code>");
         }
         assertThat(html).contains("<svg id=\"dag\"", "<svg id=\"timeline\"", "<figcaption>t</figcaption>", "upstream_failed");
-        // fetch ran twice: its first attempt is drawn beside the last one
-        assertThat(html).contains("fetch attempt 1 of 2: failed, retried", "fetch attempt 2 of 2: failed");
+        // a program that cannot start is not retried; flaky ran twice: its first attempt is drawn beside the last one
+        assertThat(html).contains("<title>fetch: failed").doesNotContain("fetch attempt 2 of 2");
+        assertThat(html).contains("flaky attempt 1 of 2: failed, retried", "flaky attempt 2 of 2: failed");
         // the table went from six files to two
         assertThat(html).containsPattern("before</text><rect class=\"before\"[^>]*/><text class=\"num\"[^>]*>6</text>");
         assertThat(html).containsPattern("after</text><rect class=\"after\"[^>]*/><text class=\"num\"[^>]*>2</text>");
