@@ -23,6 +23,11 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
 
+    // The plan always says why each step runs or is skipped; the flag is accepted so that plan
+    // takes what 'run --explain' takes and means the same.
+    @Option(names = "--explain", description = "Say why each step runs or is skipped (a plan always does; as run --explain).")
+    boolean explain;
+
     @Override
     public Integer call() {
         return print(main, options, selection, json);
