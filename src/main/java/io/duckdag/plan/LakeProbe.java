@@ -2,7 +2,6 @@ package io.duckdag.plan;
 
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.state.StepRecord;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,9 +19,9 @@ public interface LakeProbe {
         return Optional.empty();
     }
 
-    /** Lines saying what the step would change: partitions, files, bytes, rows, views. */
-    default List<String> impact(ExpandedStep step, String runId) {
-        return List.of();
+    /** What the step would change: partitions, files, bytes, rows, views, in lines and as numbers. */
+    default Impact impact(ExpandedStep step, String runId) {
+        return Impact.NONE;
     }
 
     /** Why a recorded success no longer holds (e.g. "staged file x is missing"), if it does not. */

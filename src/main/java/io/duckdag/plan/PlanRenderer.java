@@ -99,6 +99,8 @@ public final class PlanRenderer {
         step.put("reads", strings(s.description().reads()));
         step.put("writes", strings(s.description().writes()));
         step.put("impact", s.description().impact());
+        // The same counts as the impact lines, as numbers; null for a step that would not touch the lake.
+        step.put("impact_numbers", s.description().impactNumbers().isEmpty() ? null : s.description().impactNumbers());
         step.put("with", s.step().with());
         return step;
     }

@@ -58,14 +58,15 @@ public final class Planner {
             Decision d = decide(step, selected, selection, resuming, config, fingerprint, changes, graph, decided, runId);
             StepDescription description = describer.describe(step);
             if (d.action == PlannedStep.Action.RUN) {
-                List<String> impact = new ArrayList<>(probe.impact(step, runId));
+                Impact found = probe.impact(step, runId);
+                List<String> impact = new ArrayList<>(found.lines());
                 Optional<String> writer = graph.ancestorsOf(step.id()).stream()
                         .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
                         .findFirst();
                 if (!impact.isEmpty() && writer.isPresent()) {
                     impact.add(0, "as the lake is now; " + writer.get() + " runs first and may add files:");
                 }
-                description = description.withImpact(impact);
+                description = description.withImpact(impact, found.numbers());
             }
             PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.reason,
                     description, config, fingerprint, changes);

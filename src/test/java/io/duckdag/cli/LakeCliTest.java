@@ -2,6 +2,8 @@ package io.duckdag.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,6 +49,17 @@ class LakeCliTest {
 
         CliRunner.Result plan = CliRunner.run("plan", file);
         assertThat(plan.out()).contains("partitions to rewrite: 1 (year=2024); unchanged, skipped: 0", "2 rows (from footers)");
+
+        // The same impact as numbers for programs, beside the lines.
+        JsonNode steps = new ObjectMapper().readTree(CliRunner.run("plan", file, "--json").out()).get("steps");
+        long bytes = Files.size(dir.resolve("lake/t/year=2024/x.parquet"));
+        assertThat(steps.get(0).get("id").asText()).isEqualTo("compact[t]");
+        assertThat(steps.get(0).get("impact").get(0).asText()).startsWith("partitions to rewrite: 1 (year=2024)");
+        assertThat(steps.get(0).get("impact_numbers").toString()).isEqualTo("{\"partitions\":1,\"partitions_tiered\":0,"
+                + "\"partitions_unchanged\":0,\"files\":1,\"bytes\":" + bytes + ",\"rows\":2}");
+        assertThat(steps.get(1).get("impact_numbers").toString()).isEqualTo("{\"partitions\":1}");
+        assertThat(steps.get(2).get("impact_numbers").toString()).isEqualTo("{\"partitions\":1,\"files\":1}");
+        assertThat(steps.get(3).get("impact_numbers").toString()).isEqualTo("{\"views\":1}");
 
         CliRunner.Result run = CliRunner.run("run", file);
         assertThat(run.exitCode()).as(run.err()).isZero();
