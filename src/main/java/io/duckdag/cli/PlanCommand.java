@@ -1,5 +1,6 @@
 package io.duckdag.cli;
 
+import io.duckdag.DuckdagException;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlanRenderer;
 import java.util.Optional;
@@ -36,6 +37,9 @@ final class PlanCommand implements Callable<Integer> {
     static int print(Main main, PipelineOptions options, SelectionOptions selection, boolean json) {
         Plan plan = options.engine(main).plan(options.request(selection.resuming(), selection.resumeRunId(),
                 selection.selection(), Optional.empty()));
+        if (!plan.errors().isEmpty()) {
+            throw DuckdagException.usage(String.join("\nerror: ", plan.errors()));
+        }
         if (json) {
             PlanRenderer.json(plan, main.out);
         } else {

@@ -1,7 +1,9 @@
 package io.duckdag.plan;
 
 import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.StepRecord;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,6 +24,19 @@ public interface LakeProbe {
     /** What the step would change: partitions, files, bytes, rows, views, in lines and as numbers. */
     default Impact impact(ExpandedStep step, String runId) {
         return Impact.NONE;
+    }
+
+    /** The lake folder, when it does not exist. */
+    default Optional<java.nio.file.Path> missingLake() {
+        return Optional.empty();
+    }
+
+    /**
+     * One sentence per column that these tables' sort_by or key name and none of their files has
+     * (from footers; nothing for a table without files).
+     */
+    default List<String> missingColumns(List<TableSpec> tables) {
+        return List.of();
     }
 
     /** Why a recorded success no longer holds (e.g. "staged file x is missing"), if it does not. */

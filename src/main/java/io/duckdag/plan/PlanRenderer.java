@@ -30,6 +30,9 @@ public final class PlanRenderer {
         out.println("inputs: " + (plan.inputFingerprints().isEmpty() ? "no step reads fingerprinted inputs"
                 : plan.inputFingerprints().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().substring(0, 12))
                 .collect(Collectors.joining(", "))));
+        for (String w : plan.warnings()) {
+            out.println("warning: " + w);
+        }
         out.println();
         int idWidth = plan.steps().stream().mapToInt(s -> s.step().id().length()).max().orElse(4);
         int typeWidth = plan.steps().stream().mapToInt(s -> s.step().type().yamlName().length()).max().orElse(4);
@@ -71,6 +74,7 @@ public final class PlanRenderer {
         root.put("params", plan.pipeline().params());
         root.put("checkpoints", plan.resuming().map(PlanRenderer::checkpoints).orElse(null));
         root.put("input_fingerprints", plan.inputFingerprints());
+        root.put("warnings", plan.warnings());
         root.put("steps", plan.steps().stream().map(PlanRenderer::json).toList());
         root.put("would_run", plan.count(PlannedStep.Action.RUN));
         root.put("would_skip", plan.count(PlannedStep.Action.SKIP));

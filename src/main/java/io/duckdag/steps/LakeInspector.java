@@ -3,6 +3,7 @@ package io.duckdag.steps;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.KeyColumns;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
@@ -147,6 +148,29 @@ public final class LakeInspector implements LakeProbe {
             out.put((String) namesAndCounts[i], ((Number) namesAndCounts[i + 1]).longValue());
         }
         return out;
+    }
+
+    @Override
+    public Optional<Path> missingLake() {
+        return Files.isDirectory(layout.lake()) ? Optional.empty() : Optional.of(layout.lake());
+    }
+
+    @Override
+    public List<String> missingColumns(List<TableSpec> tables) {
+        List<TableSpec> withFiles = tables.stream().filter(t -> !t.sortBy().isEmpty() || !t.key().isEmpty())
+                .filter(t -> Files.isDirectory(layout.liveTable(t.name()))).toList();
+        if (withFiles.isEmpty()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        try (Connection c = DuckDb.open(Optional.empty(), pipeline.settings().duckdb())) {
+            for (TableSpec t : withFiles) {
+                problems.addAll(KeyColumns.missing(c, t, layout.liveTable(t.name())));
+            }
+        } catch (Exception e) {
+            return List.of(); // no check rather than a false one: compaction checks each partition again
+        }
+        return problems;
     }
 
     @Override
