@@ -102,6 +102,7 @@ public final class Planner {
         }
         Optional<java.nio.file.Path> missing = probe.missingLake();
         if (missing.isPresent()) {
+            Set<String> before = new java.util.LinkedHashSet<>();
             for (PlannedStep s : lakeSteps) {
                 List<String> writers = graph.ancestorsOf(s.step().id()).stream()
                         .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
@@ -111,11 +112,12 @@ public final class Planner {
                             + s.step().id() + " that could create it; check settings.lake (relative paths start from the current directory)");
                     return;
                 }
+                before.addAll(writers);
             }
+            // In plan order, the way they are printed.
+            List<String> writers = steps.stream().map(s -> s.step().id()).filter(before::contains).toList();
             warnings.add("the lake folder " + missing.get() + " does not exist yet; the steps that run before the lake steps ("
-                    + String.join(", ", steps.stream().filter(s -> s.action() == PlannedStep.Action.RUN
-                    && WRITERS.contains(s.step().type())).map(s -> s.step().id()).toList())
-                    + ") may create it; if they do not, compaction fails: check settings.lake");
+                    + String.join(", ", writers) + ") may create it; if they do not, the lake steps find no lake: check settings.lake");
             return;
         }
         List<String> tables = new ArrayList<>();

@@ -320,7 +320,7 @@ class LakeCliTest {
         CliRunner.Result warned = CliRunner.run("plan", fetched);
         assertThat(warned.exitCode()).as(warned.err()).isZero();
         assertThat(warned.out()).contains("warning: the lake folder " + dir.resolve("lake") + " does not exist yet; the steps that run "
-                + "before the lake steps (first) may create it; if they do not, compaction fails: check settings.lake\n");
+                + "before the lake steps (first) may create it; if they do not, the lake steps find no lake: check settings.lake\n");
         assertThat(new ObjectMapper().readTree(CliRunner.run("plan", fetched, "--json").out()).get("warnings").get(0).asText())
                 .startsWith("the lake folder " + dir.resolve("lake") + " does not exist yet;");
     }
