@@ -1,5 +1,6 @@
 package io.duckdag.cli;
 
+import io.duckdag.DuckdagException;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlanRenderer;
 import java.util.Optional;
@@ -23,6 +24,11 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the plan as JSON.")
     boolean json;
 
+    // The plan always says why each step runs or is skipped; the flag is accepted so that plan
+    // takes what 'run --explain' takes and means the same.
+    @Option(names = "--explain", description = "Say why each step runs or is skipped (a plan always does; as run --explain).")
+    boolean explain;
+
     @Override
     public Integer call() {
         return print(main, options, selection, json);
@@ -31,6 +37,9 @@ final class PlanCommand implements Callable<Integer> {
     static int print(Main main, PipelineOptions options, SelectionOptions selection, boolean json) {
         Plan plan = options.engine(main).plan(options.request(selection.resuming(), selection.resumeRunId(),
                 selection.selection(), Optional.empty()));
+        if (!plan.errors().isEmpty()) {
+            throw DuckdagException.usage(String.join("\nerror: ", plan.errors()));
+        }
         if (json) {
             PlanRenderer.json(plan, main.out);
         } else {

@@ -1,9 +1,12 @@
 package io.duckdag.cli;
 
+import io.duckdag.DuckdagException;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.plan.Planner;
 import io.duckdag.state.RunId;
+import io.duckdag.steps.LakeInspector;
 import java.time.LocalDate;
+import java.util.List;
 import io.duckdag.plan.StepGraph;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,6 +25,11 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         Pipeline pipeline = options.load(main);
         StepGraph graph = new Planner(main.env).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+        // Where the lake has files, their footers show a sort_by or key column that is in none of them.
+        List<String> missing = new LakeInspector(pipeline).missingColumns(pipeline.tables());
+        if (!missing.isEmpty()) {
+            throw DuckdagException.usage(String.join("\nerror: ", missing));
+        }
         main.out.println(pipeline.file() + ": pipeline " + pipeline.name() + " is valid ("
                 + pipeline.steps().size() + " steps, " + graph.size() + " after expansion).");
         return 0;

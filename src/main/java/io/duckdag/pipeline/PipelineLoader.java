@@ -213,9 +213,16 @@ public final class PipelineLoader {
                     m.get("key").map(n -> Nodes.columnNames(n, "key", false)).orElse(List.of()),
                     m.get("columns").map(n -> columnTypes(n, e.key())).orElse(Map.of()),
                     m.get("on_unreadable").map(n -> onUnreadable(n)).orElse(TableSpec.OnUnreadable.FAIL),
-                    e.keyLocation()));
+                    e.keyLocation(),
+                    m.get("sort_by").map(PipelineLoader::places).orElse(List.of()),
+                    m.get("key").map(PipelineLoader::places).orElse(List.of())));
         }
         return tables;
+    }
+
+    /** Where each entry of a list (or the one scalar) is. */
+    private static List<Location> places(Node node) {
+        return node instanceof Node.Sequence seq ? seq.items().stream().map(Node::location).toList() : List.of(node.location());
     }
 
     /** {@code columns: { basic_eps: DOUBLE }}: column names as the files have them, each with a DuckDB type. */

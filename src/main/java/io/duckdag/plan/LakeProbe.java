@@ -1,6 +1,7 @@
 package io.duckdag.plan;
 
 import io.duckdag.pipeline.ExpandedStep;
+import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.StepRecord;
 import java.util.List;
 import java.util.Optional;
@@ -20,8 +21,21 @@ public interface LakeProbe {
         return Optional.empty();
     }
 
-    /** Lines saying what the step would change: partitions, files, bytes, rows, views. */
-    default List<String> impact(ExpandedStep step, String runId) {
+    /** What the step would change: partitions, files, bytes, rows, views, in lines and as numbers. */
+    default Impact impact(ExpandedStep step, String runId) {
+        return Impact.NONE;
+    }
+
+    /** The lake folder, when it does not exist. */
+    default Optional<java.nio.file.Path> missingLake() {
+        return Optional.empty();
+    }
+
+    /**
+     * One sentence per column that these tables' sort_by or key name and none of their files has
+     * (from footers; nothing for a table without files).
+     */
+    default List<String> missingColumns(List<TableSpec> tables) {
         return List.of();
     }
 

@@ -9,6 +9,8 @@ import java.util.Optional;
 /**
  * What a run would do, step by step, in execution order. {@code resuming} is the run being
  * resumed, if any. {@code id} identifies everything the plan was made from (see {@link PlanId}).
+ * {@code errors} are what the lake shows to be wrong with the pipeline (a plan with errors is
+ * refused, exit 2); {@code warnings} what may go wrong.
  */
 public record Plan(
         Pipeline pipeline,
@@ -18,10 +20,14 @@ public record Plan(
         List<PlannedStep> steps,
         Optional<RunRecord> resuming,
         Map<String, String> inputFingerprints,
-        PlanId id) {
+        PlanId id,
+        List<String> errors,
+        List<String> warnings) {
 
     public Plan {
         steps = List.copyOf(steps);
+        errors = List.copyOf(errors);
+        warnings = List.copyOf(warnings);
         inputFingerprints = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(inputFingerprints));
     }
 

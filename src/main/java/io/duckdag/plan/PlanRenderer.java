@@ -30,6 +30,9 @@ public final class PlanRenderer {
         out.println("inputs: " + (plan.inputFingerprints().isEmpty() ? "no step reads fingerprinted inputs"
                 : plan.inputFingerprints().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().substring(0, 12))
                 .collect(Collectors.joining(", "))));
+        for (String w : plan.warnings()) {
+            out.println("warning: " + w);
+        }
         out.println();
         int idWidth = plan.steps().stream().mapToInt(s -> s.step().id().length()).max().orElse(4);
         int typeWidth = plan.steps().stream().mapToInt(s -> s.step().type().yamlName().length()).max().orElse(4);
@@ -71,6 +74,7 @@ public final class PlanRenderer {
         root.put("params", plan.pipeline().params());
         root.put("checkpoints", plan.resuming().map(PlanRenderer::checkpoints).orElse(null));
         root.put("input_fingerprints", plan.inputFingerprints());
+        root.put("warnings", plan.warnings());
         root.put("steps", plan.steps().stream().map(PlanRenderer::json).toList());
         root.put("would_run", plan.count(PlannedStep.Action.RUN));
         root.put("would_skip", plan.count(PlannedStep.Action.SKIP));
@@ -99,6 +103,8 @@ public final class PlanRenderer {
         step.put("reads", strings(s.description().reads()));
         step.put("writes", strings(s.description().writes()));
         step.put("impact", s.description().impact());
+        // The same counts as the impact lines, as numbers; null for a step that would not touch the lake.
+        step.put("impact_numbers", s.description().impactNumbers().isEmpty() ? null : s.description().impactNumbers());
         step.put("with", s.step().with());
         return step;
     }

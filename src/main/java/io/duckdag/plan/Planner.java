@@ -3,6 +3,7 @@ package io.duckdag.plan;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Expander;
 import io.duckdag.pipeline.Pipeline;
+import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.StepType;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.StepRecord;
@@ -22,6 +23,8 @@ import java.util.Set;
 public final class Planner {
     /** Steps that may put files into the lake, so that lake steps after them see more than the plan does. */
     private static final Set<StepType> WRITERS = Set.of(StepType.DOWNLOAD, StepType.SHELL, StepType.SQL);
+    /** Steps that read or write the lake's folder. */
+    private static final Set<StepType> LAKE_STEPS = Set.of(StepType.COMPACT, StepType.VERIFY, StepType.SWAP, StepType.SYNC_METADATA);
 
     private final Map<String, String> env;
     private final LakeProbe probe;
@@ -58,14 +61,15 @@ public final class Planner {
             Decision d = decide(step, selected, selection, resuming, config, fingerprint, changes, graph, decided, runId);
             StepDescription description = describer.describe(step);
             if (d.action == PlannedStep.Action.RUN) {
-                List<String> impact = new ArrayList<>(probe.impact(step, runId));
+                Impact found = probe.impact(step, runId);
+                List<String> impact = new ArrayList<>(found.lines());
                 Optional<String> writer = graph.ancestorsOf(step.id()).stream()
                         .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
                         .findFirst();
                 if (!impact.isEmpty() && writer.isPresent()) {
                     impact.add(0, "as the lake is now; " + writer.get() + " runs first and may add files:");
                 }
-                description = description.withImpact(impact);
+                description = description.withImpact(impact, found.numbers());
             }
             PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.reason,
                     description, config, fingerprint, changes);
@@ -77,7 +81,54 @@ public final class Planner {
         }
         String state = resuming.map(Planner::stateHash).orElse(Fingerprints.sha256("new run"));
         PlanId id = PlanId.of(pipeline.sha256(), Fingerprints.of(pipeline.params()), state, Fingerprints.of(inputs));
-        return new Plan(pipeline, runId, runDate, graph, steps, resuming, inputs, id);
+        List<String> errors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        checkLake(pipeline, graph, steps, decided, errors, warnings);
+        return new Plan(pipeline, runId, runDate, graph, steps, resuming, inputs, id, errors, warnings);
+    }
+
+    /**
+     * A lake folder that does not exist is an error when a lake step would run with no download,
+     * shell or sql step running before it (nothing could create it: settings.lake is likely
+     * wrong), and a warning when one does. A sort_by or key column that none of a table's files
+     * has is an error for a table that a compact or verify step would work on.
+     */
+    private void checkLake(Pipeline pipeline, StepGraph graph, List<PlannedStep> steps, Map<String, PlannedStep> decided,
+                           List<String> errors, List<String> warnings) {
+        List<PlannedStep> lakeSteps = steps.stream()
+                .filter(s -> s.action() == PlannedStep.Action.RUN && LAKE_STEPS.contains(s.step().type())).toList();
+        if (lakeSteps.isEmpty()) {
+            return;
+        }
+        Optional<java.nio.file.Path> missing = probe.missingLake();
+        if (missing.isPresent()) {
+            Set<String> before = new java.util.LinkedHashSet<>();
+            for (PlannedStep s : lakeSteps) {
+                List<String> writers = graph.ancestorsOf(s.step().id()).stream()
+                        .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
+                        .toList();
+                if (writers.isEmpty()) {
+                    errors.add("the lake folder " + missing.get() + " does not exist, and no download, shell or sql step runs before "
+                            + s.step().id() + " that could create it; check settings.lake (relative paths start from the current directory)");
+                    return;
+                }
+                before.addAll(writers);
+            }
+            // In plan order, the way they are printed.
+            List<String> writers = steps.stream().map(s -> s.step().id()).filter(before::contains).toList();
+            warnings.add("the lake folder " + missing.get() + " does not exist yet; the steps that run before the lake steps ("
+                    + String.join(", ", writers) + ") may create it; if they do not, the lake steps find no lake: check settings.lake");
+            return;
+        }
+        List<String> tables = new ArrayList<>();
+        for (PlannedStep s : lakeSteps) {
+            String table = s.step().config() instanceof StepConfig.Compact c ? c.table()
+                    : s.step().config() instanceof StepConfig.Verify v ? v.table() : null;
+            if (table != null && !tables.contains(table)) {
+                tables.add(table);
+            }
+        }
+        errors.addAll(probe.missingColumns(pipeline.tables().stream().filter(t -> tables.contains(t.name())).toList()));
     }
 
     private record Decision(PlannedStep.Action action, String reason) {

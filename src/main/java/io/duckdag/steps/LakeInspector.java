@@ -3,6 +3,7 @@ package io.duckdag.steps;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.KeyColumns;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
@@ -19,6 +20,7 @@ import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.plan.Fingerprints;
+import io.duckdag.plan.Impact;
 import io.duckdag.plan.LakeProbe;
 import io.duckdag.state.RunStore;
 import io.duckdag.state.StepRecord;
@@ -64,17 +66,18 @@ public final class LakeInspector implements LakeProbe {
     }
 
     @Override
-    public List<String> impact(ExpandedStep step, String runId) {
+    public Impact impact(ExpandedStep step, String runId) {
         StepConfig config = step.config();
         boolean lakeStep = config instanceof StepConfig.Compact || config instanceof StepConfig.Verify
                 || config instanceof StepConfig.Swap || config instanceof StepConfig.SyncMetadata;
         if (lakeStep && !Files.isDirectory(layout.lake())) {
-            return List.of("the lake folder " + layout.lake() + " does not exist (yet)");
+            return Impact.of(List.of("the lake folder " + layout.lake() + " does not exist (yet)"));
         }
         if (config instanceof StepConfig.Compact c) {
             Changes ch = changes(c.table(), c.full());
             if (ch.rewrite.isEmpty()) {
-                return List.of("no partition changed since the last compaction (" + ch.unchanged + " unchanged): nothing to rewrite");
+                return new Impact(List.of("no partition changed since the last compaction (" + ch.unchanged + " unchanged): nothing to rewrite"),
+                        numbers("partitions", 0, "partitions_tiered", 0, "partitions_unchanged", ch.unchanged, "files", 0, "bytes", 0, "rows", 0));
             }
             Map<Partition, List<LakeFile>> tiered = tiered(c.table(), c.full());
             Map<Partition, List<LakeFile>> whole = new LinkedHashMap<>(ch.rewrite);
@@ -82,27 +85,35 @@ public final class LakeInspector implements LakeProbe {
             Map<Partition, List<LakeFile>> inputs = inputs(ch, tiered);
             List<LakeFile> files = inputs.values().stream().flatMap(List::stream).toList();
             long bytes = files.stream().mapToLong(LakeFile::size).sum();
-            String rows = footerRows(c.table(), inputs);
+            Rows footer = footerRows(c.table(), inputs);
+            String rows = footer.text();
             boolean keyed = !table(c.table()).key().isEmpty();
             long kept = tiered.values().stream().mapToLong(List::size).sum();
-            return List.of(
+            Map<String, Long> numbers = numbers("partitions", ch.rewrite.size(), "partitions_tiered", tiered.size(),
+                    "partitions_unchanged", ch.unchanged, "files", files.size(), "bytes", bytes);
+            if (footer.count() != null) {
+                numbers.put("rows", footer.count());
+            }
+            return new Impact(List.of(
                     "partitions to rewrite: " + whole.size() + (whole.isEmpty() ? "" : " (" + labels(whole) + ")")
                             + (tiered.isEmpty() ? "" : "; tiered: " + tiered.size() + " (" + labels(tiered) + "), only their new files, "
                             + "compacted into one more sorted file beside the " + kept + " compacted files they keep")
                             + "; unchanged, skipped: " + ch.unchanged,
                     "in: " + files.size() + " files, " + human(bytes) + ", " + rows + " rows (from footers)",
                     "out: about " + ch.rewrite.size() + " files, " + (keyed ? "at most " : "") + rows + " rows"
-                            + (keyed ? " (duplicate keys collapse)" : "") + ", sorted, zstd");
+                            + (keyed ? " (duplicate keys collapse)" : "") + ", sorted, zstd"), numbers);
         }
         if (config instanceof StepConfig.Verify v) {
             Changes ch = changes(v.table(), false);
-            return List.of("checks " + ch.rewrite.size() + " partitions (row count, checksum, columns, order, readability)");
+            return new Impact(List.of("checks " + ch.rewrite.size() + " partitions (row count, checksum, columns, order, readability)"),
+                    numbers("partitions", ch.rewrite.size()));
         }
         if (config instanceof StepConfig.Swap s) {
             Changes ch = changes(s.table(), false);
             long files = inputs(ch, tiered(s.table(), false)).values().stream().mapToLong(List::size).sum();
-            return List.of("puts " + ch.rewrite.size() + " partitions live and moves their " + files + " current files to "
-                    + layout.backupTable(runId, s.table()) + "; files that arrive meanwhile stay live");
+            return new Impact(List.of("puts " + ch.rewrite.size() + " partitions live and moves their " + files + " current files to "
+                    + layout.backupTable(runId, s.table()) + "; files that arrive meanwhile stay live"),
+                    numbers("partitions", ch.rewrite.size(), "files", files));
         }
         if (config instanceof StepConfig.SyncMetadata m) {
             List<String> views = new ArrayList<>();
@@ -111,21 +122,55 @@ public final class LakeInspector implements LakeProbe {
                     views.add(t);
                 }
             } catch (java.io.IOException e) {
-                return List.of("the lake cannot be listed: " + e.getMessage());
+                return Impact.of(List.of("the lake cannot be listed: " + e.getMessage()));
             }
             if (views.isEmpty()) {
-                return List.of("no table in the lake has files yet: no view to create");
+                return new Impact(List.of("no table in the lake has files yet: no view to create"), numbers("views", 0));
             }
             boolean narrowed = step.with().containsKey("tables");
             Optional<String> inputs = SyncMetadataStep.stampInputs(pipeline, narrowed, views);
             if (inputs.isPresent() && ViewStamp.load(ViewStamp.file(store.root(), step.id()))
                     .filter(v -> v.holds(inputs.get(), layout.metadataDb())).isPresent()) {
-                return List.of("the views " + String.join(", ", views) + " in " + layout.metadataDb() + " are as the last sync wrote them"
-                        + " and nothing below their table folders changed: nothing to write (unless a step before it changes the lake)");
+                return new Impact(List.of("the views " + String.join(", ", views) + " in " + layout.metadataDb() + " are as the last sync wrote them"
+                        + " and nothing below their table folders changed: nothing to write (unless a step before it changes the lake)"),
+                        numbers("views", 0));
             }
-            return List.of("views to create or replace in " + layout.metadataDb() + ": " + String.join(", ", views));
+            return new Impact(List.of("views to create or replace in " + layout.metadataDb() + ": " + String.join(", ", views)),
+                    numbers("views", views.size()));
         }
-        return List.of();
+        return Impact.NONE;
+    }
+
+    /** {@code numbers("partitions", 3, "files", 7)}: names and counts, in that order. */
+    private static Map<String, Long> numbers(Object... namesAndCounts) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndCounts.length; i += 2) {
+            out.put((String) namesAndCounts[i], ((Number) namesAndCounts[i + 1]).longValue());
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<Path> missingLake() {
+        return Files.isDirectory(layout.lake()) ? Optional.empty() : Optional.of(layout.lake());
+    }
+
+    @Override
+    public List<String> missingColumns(List<TableSpec> tables) {
+        List<TableSpec> withFiles = tables.stream().filter(t -> !t.sortBy().isEmpty() || !t.key().isEmpty())
+                .filter(t -> Files.isDirectory(layout.liveTable(t.name()))).toList();
+        if (withFiles.isEmpty()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        try (Connection c = DuckDb.open(Optional.empty(), pipeline.settings().duckdb())) {
+            for (TableSpec t : withFiles) {
+                problems.addAll(KeyColumns.missing(c, t, layout.liveTable(t.name())));
+            }
+        } catch (Exception e) {
+            return List.of(); // no check rather than a false one: compaction checks each partition again
+        }
+        return problems;
     }
 
     @Override
@@ -290,20 +335,25 @@ public final class LakeInspector implements LakeProbe {
         });
     }
 
+    /** Rows from footers: a count, or (count null) why there is none. */
+    private record Rows(Long count, String text) {
+    }
+
     /** Rows in the footers of these files; a footer that cannot be read is reported, not thrown. */
-    private String footerRows(String table, Map<Partition, List<LakeFile>> partitions) {
+    private Rows footerRows(String table, Map<Partition, List<LakeFile>> partitions) {
         List<Path> files = new ArrayList<>();
         partitions.forEach((p, list) -> list.forEach(f -> files.add(p.dirIn(layout.liveTable(table)).resolve(f.name()).toAbsolutePath())));
         if (files.isEmpty()) {
-            return "0";
+            return new Rows(0L, "0");
         }
         try (Connection c = DuckDb.open(Optional.empty(), pipeline.settings().duckdb());
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT sum(num_rows) FROM parquet_file_metadata(" + TableSql.fileList(files) + ")")) {
             rs.next();
-            return Long.toString(rs.getLong(1));
+            long rows = rs.getLong(1);
+            return new Rows(rows, Long.toString(rows));
         } catch (Exception e) {
-            return "unknown (a footer could not be read: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")";
+            return new Rows(null, "unknown (a footer could not be read: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
         }
     }
 

@@ -2,6 +2,8 @@ package io.duckdag.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -47,6 +49,17 @@ class LakeCliTest {
 
         CliRunner.Result plan = CliRunner.run("plan", file);
         assertThat(plan.out()).contains("partitions to rewrite: 1 (year=2024); unchanged, skipped: 0", "2 rows (from footers)");
+
+        // The same impact as numbers for programs, beside the lines.
+        JsonNode steps = new ObjectMapper().readTree(CliRunner.run("plan", file, "--json").out()).get("steps");
+        long bytes = Files.size(dir.resolve("lake/t/year=2024/x.parquet"));
+        assertThat(steps.get(0).get("id").asText()).isEqualTo("compact[t]");
+        assertThat(steps.get(0).get("impact").get(0).asText()).startsWith("partitions to rewrite: 1 (year=2024)");
+        assertThat(steps.get(0).get("impact_numbers").toString()).isEqualTo("{\"partitions\":1,\"partitions_tiered\":0,"
+                + "\"partitions_unchanged\":0,\"files\":1,\"bytes\":" + bytes + ",\"rows\":2}");
+        assertThat(steps.get(1).get("impact_numbers").toString()).isEqualTo("{\"partitions\":1}");
+        assertThat(steps.get(2).get("impact_numbers").toString()).isEqualTo("{\"partitions\":1,\"files\":1}");
+        assertThat(steps.get(3).get("impact_numbers").toString()).isEqualTo("{\"views\":1}");
 
         CliRunner.Result run = CliRunner.run("run", file);
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -239,5 +252,101 @@ class LakeCliTest {
         }
         assertThat(latest).isNotEqualTo(logs);
         assertThat(latest.resolve("compact[t].log")).content().doesNotContain("sql>");
+    }
+
+    /** A pipeline of table t (sort_by and key as given) over dir/lake, with a step before the lake steps if {@code first} is set. */
+    Path pipelineWith(String table, String first) throws Exception {
+        Path file = dir.resolve("p.yaml");
+        Files.writeString(file, """
+                pipeline: p
+                settings:
+                  lake: %1$s/lake
+                  staging: %1$s/staging
+                  backups: %1$s/backups
+                  metadata_db: %1$s/metadata.db
+                  state_dir: %1$s/state
+                  duckdb: { temp_directory: %1$s/tmp }
+                tables:
+                  %2$s
+                steps:%3$s
+                  - { id: compact, type: compact, foreach: tables%4$s }
+                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
+                """.formatted(dir, table, first.isEmpty() ? "" : "\n  " + first, first.isEmpty() ? "" : ", depends_on: [first]"));
+        return file;
+    }
+
+    void parquet(String relative, String select) throws Exception {
+        Path f = dir.resolve(relative);
+        Files.createDirectories(f.getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            c.createStatement().execute("COPY (" + select + ") TO '" + f + "' (FORMAT PARQUET)");
+        }
+    }
+
+    @Test
+    void plan_and_validate_refuse_a_sort_by_or_key_column_that_no_file_has_with_its_place_and_a_did_you_mean() throws Exception {
+        parquet("lake/t/year=2023/a.parquet", "SELECT 'x' AS ts_code, DATE '2023-01-02' AS trade_date, 1.5 AS close");
+        parquet("lake/t/year=2024/b.parquet", "SELECT 'y' AS ts_code, DATE '2024-01-02' AS trade_date, 2.5 AS close");
+        String file = pipelineWith("t: { partition_by: [year], sort_by: [ts_cod, TRADE_DATE], key: [ts_code, trade_dat] }", "").toString();
+        String expected = "error: " + file + ":10:40: table t: sort_by column ts_cod is in none of its 2 files; did you mean 'ts_code'? "
+                + "(columns: ts_code, trade_date, close)\n"
+                + "error: " + file + ":10:76: table t: key column trade_dat is in none of its 2 files; did you mean 'trade_date'? "
+                + "(columns: ts_code, trade_date, close)\n";
+
+        CliRunner.Result plan = CliRunner.run("plan", file);
+        assertThat(plan.exitCode()).isEqualTo(2);
+        assertThat(plan.out()).isEmpty();
+        assertThat(plan.err()).isEqualTo(expected);
+        CliRunner.Result json = CliRunner.run("plan", file, "--json");
+        assertThat(json.exitCode()).isEqualTo(2);
+        assertThat(json.err()).isEqualTo(expected);
+        CliRunner.Result validate = CliRunner.run("validate", file);
+        assertThat(validate.exitCode()).isEqualTo(2);
+        assertThat(validate.err()).isEqualTo(expected);
+
+        // A-Z case does not matter (TRADE_DATE is trade_date), and partition columns come from the folders.
+        String fixed = pipelineWith("t: { partition_by: [year], sort_by: [TS_CODE, year], key: [ts_code, trade_date] }", "").toString();
+        assertThat(CliRunner.run("plan", fixed).exitCode()).isZero();
+        assertThat(CliRunner.run("validate", fixed).out()).endsWith("pipeline p is valid (2 steps, 2 after expansion).\n");
+    }
+
+    @Test
+    void the_column_check_reads_the_footers_of_the_200_newest_files_and_says_so() throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
+            Files.createDirectories(dir.resolve("lake/t/year=2024"));
+            for (int i = 0; i < 201; i++) {
+                Path f = dir.resolve("lake/t/year=2024/f" + i + ".parquet");
+                c.createStatement().execute("COPY (SELECT " + i + " AS n) TO '" + f + "' (FORMAT PARQUET)");
+                Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L + i * 1000L));
+            }
+        }
+        String file = pipelineWith("t: { partition_by: [year], sort_by: [m] }", "").toString();
+
+        CliRunner.Result plan = CliRunner.run("plan", file);
+
+        assertThat(plan.exitCode()).isEqualTo(2);
+        assertThat(plan.err()).isEqualTo("error: " + file + ":10:40: table t: sort_by column m is in none of the 200 most recently "
+                + "written of its 201 files (footers read); did you mean 'n'? (columns: n)\n");
+    }
+
+    @Test
+    void a_lake_folder_that_does_not_exist_is_an_error_unless_a_step_before_the_lake_steps_may_create_it() throws Exception {
+        String file = pipelineWith("t: { partition_by: [year], sort_by: [code] }", "").toString();
+
+        CliRunner.Result plan = CliRunner.run("plan", file);
+        assertThat(plan.exitCode()).isEqualTo(2);
+        assertThat(plan.err()).isEqualTo("error: the lake folder " + dir.resolve("lake") + " does not exist, and no download, shell or sql "
+                + "step runs before compact[t] that could create it; check settings.lake (relative paths start from the current directory)\n");
+        // validate works without a lake.
+        assertThat(CliRunner.run("validate", file).exitCode()).isZero();
+
+        String fetched = pipelineWith("t: { partition_by: [year], sort_by: [code] }",
+                "- { id: first, type: shell, with: { command: \"true\" } }").toString();
+        CliRunner.Result warned = CliRunner.run("plan", fetched);
+        assertThat(warned.exitCode()).as(warned.err()).isZero();
+        assertThat(warned.out()).contains("warning: the lake folder " + dir.resolve("lake") + " does not exist yet; the steps that run "
+                + "before the lake steps (first) may create it; if they do not, the lake steps find no lake: check settings.lake\n");
+        assertThat(new ObjectMapper().readTree(CliRunner.run("plan", fetched, "--json").out()).get("warnings").get(0).asText())
+                .startsWith("the lake folder " + dir.resolve("lake") + " does not exist yet;");
     }
 }

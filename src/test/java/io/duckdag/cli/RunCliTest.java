@@ -69,6 +69,13 @@ class RunCliTest {
         assertThat(note.out()).contains("Note: run 20240630-010203-004 is unfinished (failed); 'duckdag run " + file + " --resume' would resume it.");
 
         Files.createFile(marker);
+        // plan takes --explain as run does, and says the same why for each step.
+        CliRunner.Result explained = CliRunner.run("plan", file.toString(), "--state-dir", state(), "--resume", "--explain");
+        assertThat(explained.exitCode()).as(explained.err()).isZero();
+        assertThat(explained.out()).contains("resuming run 20240630-010203-004 (failed)",
+                "skip (succeeded in run 20240630-010203-004)",
+                "run (failed in run 20240630-010203-004: command exited with code 1)",
+                "1 of 2 steps would run, 1 would be skipped.");
         CliRunner.Result resumed = CliRunner.run("run", file.toString(), "--state-dir", state(), "--resume", "--explain");
         assertThat(resumed.exitCode()).isZero();
         assertThat(resumed.out()).contains("resuming run 20240630-010203-004 (failed)",
