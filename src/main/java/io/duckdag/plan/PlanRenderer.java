@@ -19,10 +19,29 @@ public final class PlanRenderer {
     private PlanRenderer() {
     }
 
+    /**
+     * What a new run will be called is decided when it starts (under its lock), so a plan for a
+     * new run shows this instead of an id, in its paths too: nothing printed names a run that
+     * will not exist.
+     */
+    public static final String NEW_RUN = "<new run>";
+
     public static void text(Plan plan, PrintWriter out) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        textWithIds(plan, new PrintWriter(text));
+        out.print(forNewRun(plan, text.toString()));
+        out.flush();
+    }
+
+    /** The provisional id of a new run replaced by {@link #NEW_RUN}; a resumed run's id is real and stays. */
+    private static String forNewRun(Plan plan, String text) {
+        return plan.resuming().isPresent() ? text : text.replace(plan.runId(), NEW_RUN);
+    }
+
+    private static void textWithIds(Plan plan, PrintWriter out) {
         out.println("Plan " + plan.id() + " for pipeline " + plan.pipeline().name() + " (" + plan.pipeline().file() + ")");
         out.println(plan.resuming().map(r -> "resuming run " + r.runId() + " (" + r.status().word() + ")")
-                .orElse("new run " + plan.runId()));
+                .orElse("a new run (its id is given when it starts; " + NEW_RUN + " below)"));
         out.println("pipeline sha256: " + plan.pipeline().sha256());
         out.println("params: " + (plan.pipeline().params().isEmpty() ? "(none)" : plan.pipeline().params().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));
@@ -68,7 +87,7 @@ public final class PlanRenderer {
         root.put("file", plan.pipeline().file());
         root.put("pipeline_sha256", plan.pipeline().sha256());
         root.put("plan_id", plan.id().toString());
-        root.put("run_id", plan.runId());
+        root.put("run_id", plan.resuming().isPresent() ? plan.runId() : null);
         root.put("resuming", plan.resuming().isPresent());
         root.put("run_date", plan.runDate());
         root.put("params", plan.pipeline().params());
@@ -79,7 +98,8 @@ public final class PlanRenderer {
         root.put("would_run", plan.count(PlannedStep.Action.RUN));
         root.put("would_skip", plan.count(PlannedStep.Action.SKIP));
         try {
-            out.println(JSON.writeValueAsString(root));
+            // run_id null for a new run; its provisional id nowhere (see NEW_RUN).
+            out.println(forNewRun(plan, JSON.writeValueAsString(root)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a plan is plain maps and lists", e);
         }

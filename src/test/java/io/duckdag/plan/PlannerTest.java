@@ -72,14 +72,16 @@ class PlannerTest {
         JsonNode json = new ObjectMapper().readTree(s.toString());
 
         assertThat(json.get("pipeline").asText()).isEqualTo("nightly");
-        assertThat(json.get("run_id").asText()).isEqualTo(TestLoading.RUN_ID);
+        // A new run's id is given when it starts: the plan names none, and its paths say <new run>.
+        assertThat(json.get("run_id").isNull()).isTrue();
+        assertThat(s.toString()).doesNotContain(TestLoading.RUN_ID).contains("data/staging/nightly/<new run>/income");
         assertThat(json.get("steps")).hasSize(14);
         JsonNode compact = json.get("steps").get(1);
         assertThat(compact.get("id").asText()).isEqualTo("compact[income]");
         assertThat(compact.get("item").asText()).isEqualTo("income");
         assertThat(compact.get("level").asInt()).isEqualTo(1);
         assertThat(compact.get("action").asText()).isEqualTo("run");
-        assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/nightly/20240630-010203-004/income");
+        assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/nightly/<new run>/income");
         assertThat(compact.has("trigger_rule")).as("the default rule is not printed").isFalse();
         assertThat(json.get("steps").get(13).get("trigger_rule").asText()).isEqualTo("all_done");
         assertThat(json.get("would_run").asInt()).isEqualTo(14);
