@@ -106,7 +106,7 @@ public final class Compactor {
             // One read of the inputs serves the partition-value check, verify's expectation and the sort.
             String load = TableSql.load(schema.groups(), schema.columns(), numbered(files), table.key().isEmpty() ? null : numbered(byRecency(files, mtimes)), partition.values());
             try (Statement s = connection.createStatement();
-                 QueryProgress watch = QueryProgress.watch(s, p -> progress.accept(String.format(java.util.Locale.ROOT, "reading %d files, %.0f%%", files.size(), p)))) {
+                 QueryProgress watch = QueryProgress.watch(s, "reading " + files.size() + " files", text -> progress.accept(text))) {
                 s.execute(load);
             }
             long[] counts = longs(TableSql.loadedCounts());
@@ -374,7 +374,7 @@ public final class Compactor {
         String sql = "COPY (" + query + ") TO " + Sql.literal(target)
                 + " (FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE " + rowGroupSize + ", RETURN_STATS)";
         try (Statement s = connection.createStatement();
-             QueryProgress watch = QueryProgress.watch(s, p -> progress.accept(String.format(java.util.Locale.ROOT, "sorting and writing, %.0f%%", p)));
+             QueryProgress watch = QueryProgress.watch(s, "sorting and writing", text -> progress.accept(text));
              ResultSet rs = s.executeQuery(sql)) {
             long rows = 0;
             while (rs.next()) {

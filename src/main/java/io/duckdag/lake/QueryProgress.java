@@ -6,7 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleConsumer;
 import org.duckdb.DuckDBPreparedStatement;
 
 /**
@@ -29,8 +28,8 @@ public final class QueryProgress implements AutoCloseable {
         this.polling = polling;
     }
 
-    /** Starts polling {@code statement}, which is about to be executed on another thread (this one). */
-    public static QueryProgress watch(Statement statement, DoubleConsumer percent) {
+    /** Starts polling {@code statement}, which is about to be executed on this thread; says "what, 45% (1,200,000 rows)". */
+    public static QueryProgress watch(Statement statement, String what, java.util.function.Consumer<String> say) {
         DuckDBPreparedStatement duck;
         try {
             duck = statement.unwrap(DuckDBPreparedStatement.class);
@@ -39,9 +38,9 @@ public final class QueryProgress implements AutoCloseable {
         }
         return new QueryProgress(POLLER.scheduleAtFixedRate(() -> {
             try {
-                double p = duck.getQueryProgress().getPercentage();
-                if (p >= 0) {
-                    percent.accept(p);
+                org.duckdb.QueryProgress q = duck.getQueryProgress();
+                if (q.getPercentage() >= 0) {
+                    say.accept(String.format(java.util.Locale.ROOT, "%s, %.0f%% (%,d rows)", what, q.getPercentage(), q.getRowsProcessed()));
                 }
             } catch (SQLException | RuntimeException ignored) {
                 // no statement running at this instant, or one DuckDB cannot estimate: nothing to say

@@ -151,7 +151,8 @@ public final class CompactStep implements StepExecutor {
             }
             List<UnreadableFile> bad = compactor.unreadable(dir, files);
             if (bad.isEmpty()) {
-                throw new StepFailedException("DuckDB could not compact " + label + ": " + reason);
+                throw new StepFailedException("DuckDB could not compact " + label + ": " + reason + "; every input reads on its own, "
+                        + "so this is not a damaged file: the step log has the details; nothing was written to the lake");
             }
             bad.forEach(b -> ctx.log().println(p.label() + ": DuckDB cannot read " + dir.resolve(b.file().name()) + ": " + b.error()));
             String named = bad.stream().map(b -> dir.resolve(b.file().name()) + " (" + b.error() + ")").collect(Collectors.joining(", "));

@@ -75,7 +75,8 @@ public final class HttpDownloadStep implements StepExecutor {
             }
             Files.deleteIfExists(tmp);
             if (attempt == ATTEMPTS) {
-                throw new StepFailedException("could not fetch " + config.url() + " after " + ATTEMPTS + " tries: " + problem);
+                throw new StepFailedException("could not fetch " + config.url() + " after " + ATTEMPTS + " tries: " + problem
+                        + "; check the URL and the network, then resume the run");
             }
             ctx.log().println("try " + attempt + " of " + config.url() + " failed (" + problem + "); again in " + delay.toMillis() + " ms");
             ctx.cancellation().sleep(delay);

@@ -37,7 +37,8 @@ public final class SqlStep implements StepExecutor {
             }
         } catch (SQLException e) {
             ctx.cancellation().throwIfCancelled();
-            throw new StepFailedException("DuckDB refused the SQL of step " + ctx.step().id() + ": " + firstLine(e.getMessage()));
+            throw new StepFailedException("DuckDB refused the SQL of step " + ctx.step().id() + ": " + firstLine(e.getMessage())
+                    + "; fix 'sql' under its with:, then resume the run");
         }
         return StepResult.of(metrics);
     }

@@ -246,7 +246,8 @@ public final class SyncMetadataStep implements StepExecutor {
                 Matcher m = HOLDER.matcher(String.valueOf(e.getMessage()));
                 if (!m.find()) {
                     throw new StepFailedException("cannot open " + layout.metadataDb() + ": "
-                            + String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(""));
+                            + String.valueOf(e.getMessage()).strip().lines().findFirst().orElse("")
+                            + "; check settings.metadata_db and that the file is a DuckDB database, then resume the run");
                 }
                 String holder = m.group(1) + " (pid " + m.group(2) + ")";
                 if (attempt == attempts) {

@@ -44,7 +44,8 @@ public final class VerifyStep implements StepExecutor {
                 } catch (SQLException e) {
                     ctx.cancellation().throwIfCancelled();
                     throw new StepFailedException("DuckDB could not verify partition " + p.asPartition().label() + " of "
-                            + table.name() + ": " + e.getMessage().strip().lines().findFirst().orElse(""));
+                            + table.name() + ": " + e.getMessage().strip().lines().findFirst().orElse("")
+                            + "; nothing was swapped, and the staged files are kept: resume the run once the cause is fixed");
                 }
                 ctx.log().println(p.asPartition().label() + ": " + v.rows() + " rows, checksum " + v.checksum()
                         + (v.duplicatesRemoved() > 0 ? ", " + v.duplicatesRemoved() + " duplicate-key rows collapsed" : "") + ": ok");
