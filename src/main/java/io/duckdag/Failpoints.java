@@ -12,6 +12,31 @@ import java.util.Map;
  */
 public final class Failpoints {
     public static final String VARIABLE = "DUCKDAG_FAILPOINT";
+
+    /**
+     * Every failpoint there is, in one place: STEP stands for a step id, TABLE for a table, N for
+     * a number. A new {@link #hit} must be added here, and the crash matrix must visit it:
+     * FailpointCatalogTest fails otherwise, and arming a point not listed here is refused.
+     */
+    public static final java.util.List<String> CATALOG = java.util.List.of(
+            "run-recorded",
+            "before:STEP", "after:STEP", "recorded:STEP",
+            "compact:partition-done:TABLE",
+            "swap:TABLE:journaled", "swap:TABLE:moved-N", "swap:TABLE:moves-durable",
+            "recover:moved-N", "recover:moves-durable",
+            "rollback:TABLE:journaled", "rollback:TABLE:moved-N", "rollback:TABLE:moves-durable",
+            "sync:before-commit");
+
+    /** The pattern of {@code entry} of {@link #CATALOG} as a regular expression. */
+    public static java.util.regex.Pattern pattern(String entry) {
+        return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(entry).replace("STEP", "\\E.+\\Q")
+                .replace("TABLE", "\\E[A-Za-z0-9_-]+\\Q").replace("-N", "-\\E[0-9]+\\Q"));
+    }
+
+    /** Whether {@code point} is one of the {@link #CATALOG}'s. */
+    public static boolean known(String point) {
+        return CATALOG.stream().anyMatch(entry -> pattern(entry).matcher(point).matches());
+    }
     public static final Failpoints NONE = new Failpoints(Map.of());
 
     private final Map<String, String> actions;
@@ -33,6 +58,9 @@ public final class Failpoints {
             String action = at < 0 ? "halt" : e.substring(at + 1);
             if (!action.equals("halt") && !action.equals("fail")) {
                 throw DuckdagException.usage(VARIABLE + ": unknown action '" + action + "' in '" + e + "'; use @halt or @fail");
+            }
+            if (!known(point)) {
+                throw DuckdagException.usage(VARIABLE + ": no failpoint '" + point + "'; the failpoints are " + String.join(", ", CATALOG));
             }
             actions.put(point, action);
         }

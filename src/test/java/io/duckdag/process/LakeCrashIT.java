@@ -66,14 +66,15 @@ class LakeCrashIT {
         downloadedIncome = liveRows(raw, "income");
     }
 
-    @org.junit.jupiter.api.Test
-    void a_rollback_killed_half_way_is_finished_by_the_next_command_and_puts_back_exactly_what_was_downloaded(@TempDir Path cwd)
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"rollback:income:journaled", "rollback:income:moved-1", "rollback:income:moves-durable"})
+    void a_rollback_killed_half_way_is_finished_by_the_next_command_and_puts_back_exactly_what_was_downloaded(String point, @TempDir Path cwd)
             throws Exception {
         Files.writeString(cwd.resolve("crash.yaml"), PIPELINE);
         assertThat(Duckdag.run(cwd, "run", "crash.yaml").code()).isZero();
         assertThat(liveRows(cwd, "income")).isNotEqualTo(downloadedIncome);
 
-        Duckdag.Result killed = Duckdag.run(cwd, Map.of("DUCKDAG_FAILPOINT", "rollback:income:moved-1"), "rollback", "crash.yaml", "--table", "income");
+        Duckdag.Result killed = Duckdag.run(cwd, Map.of("DUCKDAG_FAILPOINT", point), "rollback", "crash.yaml", "--table", "income");
         assertThat(killed.code()).as(killed.out() + killed.err()).isEqualTo(137);
         Duckdag.Result again = Duckdag.run(cwd, "rollback", "crash.yaml", "--table", "income");
 
@@ -84,6 +85,7 @@ class LakeCrashIT {
 
     static Stream<List<String>> kills() {
         return Stream.of(
+                List.of("run-recorded"),
                 List.of("before:compact[income]"),
                 List.of("compact:partition-done:income"),
                 List.of("after:compact[income]"),
@@ -99,7 +101,8 @@ class LakeCrashIT {
                 List.of("before:sync-metadata"),
                 List.of("sync:before-commit"),
                 List.of("after:sync-metadata"),
-                List.of("swap:income:moved-2", "recover:moved-1"));
+                List.of("swap:income:moved-2", "recover:moved-1"),
+                List.of("swap:income:moved-2", "recover:moves-durable"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -29,8 +29,8 @@ class JournalTest {
         Journal.Entry entry = new Journal.Entry("test", List.of(Journal.Move.required(a, dir.resolve("x/a")),
                 Journal.Move.required(b, dir.resolve("x/b"))), List.of(Journal.Write.of(dir.resolve("done.json"), "{}")));
 
-        Journal failing = new Journal(dir.resolve("state"), Failpoints.fromEnvironment(Map.of("DUCKDAG_FAILPOINT", "t:moved-1@fail")));
-        assertThatThrownBy(() -> failing.apply(entry, "t")).hasMessage("failpoint t:moved-1");
+        Journal failing = new Journal(dir.resolve("state"), Failpoints.fromEnvironment(Map.of("DUCKDAG_FAILPOINT", "swap:t:moved-1@fail")));
+        assertThatThrownBy(() -> failing.apply(entry, "swap:t")).hasMessage("failpoint swap:t:moved-1");
         assertThat(dir.resolve("x/a")).exists();
         assertThat(b).exists();
         assertThat(journal().pendingDescriptions()).containsExactly("test");
@@ -77,8 +77,8 @@ class JournalTest {
         Journal.Entry entry = new Journal.Entry("swap of year=2024", List.of(
                 Journal.Move.required(dir.resolve("staging/part.parquet"), dir.resolve("live/part.parquet")),
                 Journal.Move.guarded(input, dir.resolve("backup/a.parquet"), size, mtime)), List.of());
-        Journal failing = new Journal(dir.resolve("state"), Failpoints.fromEnvironment(Map.of("DUCKDAG_FAILPOINT", "t:journaled@fail")));
-        assertThatThrownBy(() -> failing.apply(entry, "t")).hasMessage("failpoint t:journaled");
+        Journal failing = new Journal(dir.resolve("state"), Failpoints.fromEnvironment(Map.of("DUCKDAG_FAILPOINT", "swap:t:journaled@fail")));
+        assertThatThrownBy(() -> failing.apply(entry, "swap:t")).hasMessage("failpoint swap:t:journaled");
 
         assertThat(journal().recover()).containsExactly("swap of year=2024, undone: " + dir.resolve("staging/part.parquet")
                 + " is gone, so the files it replaces must stay");
