@@ -50,18 +50,7 @@ public final class TableSql {
         for (int g = 0; g < groups.size(); g++) {
             InputSchema.Group group = groups.get(g);
             sql.append(g > 0 ? " UNION ALL " : "").append("SELECT ");
-            for (Column c : columns) {
-                String own = group.types().get(c.name());
-                String id = Sql.identifier(c.name());
-                if (own == null) {
-                    sql.append("CAST(NULL AS ").append(c.type()).append(") AS ").append(id);
-                } else if (own.equals(c.type())) {
-                    sql.append(id);
-                } else {
-                    sql.append(cast(id, own, c.type())).append(" AS ").append(id);
-                }
-                sql.append(", ");
-            }
+            sql.append(castColumns(group, columns));
             sql.append(Sql.identifier(FILE)).append(", file_row_number FROM ").append(source(group.files()));
         }
         return sql.append(")").toString();
@@ -92,18 +81,7 @@ public final class TableSql {
         for (int g = 0; g < groups.size(); g++) {
             InputSchema.Group group = groups.get(g);
             sql.append(g > 0 ? " UNION ALL " : "").append("SELECT ");
-            for (Column c : columns) {
-                String own = group.types().get(c.name());
-                String id = Sql.identifier(c.name());
-                if (own == null) {
-                    sql.append("CAST(NULL AS ").append(c.type()).append(") AS ").append(id);
-                } else if (own.equals(c.type())) {
-                    sql.append(id);
-                } else {
-                    sql.append(cast(id, own, c.type())).append(" AS ").append(id);
-                }
-                sql.append(", ");
-            }
+            sql.append(castColumns(group, columns));
             sql.append(perFile(group.files(), fileNo)).append(" AS ").append(FILE_NO).append(", ");
             if (recency != null) {
                 sql.append(perFile(group.files(), recency)).append(" AS ").append(RECENCY).append(", ");
@@ -114,6 +92,24 @@ public final class TableSql {
                     // The files of a group have the same columns (DuckDB matches them by name, as it
                     // matches case): no union_by_name, which reads every footer once more to bind.
                     .append(", hive_partitioning = false, file_row_number = true)");
+        }
+        return sql.toString();
+    }
+
+    /** The group's value of each column, cast to its type in {@code columns} (NULL where the group lacks it), each followed by ", ". */
+    private static String castColumns(InputSchema.Group group, List<Column> columns) {
+        StringBuilder sql = new StringBuilder();
+        for (Column c : columns) {
+            String own = group.types().get(c.name());
+            String id = Sql.identifier(c.name());
+            if (own == null) {
+                sql.append("CAST(NULL AS ").append(c.type()).append(") AS ").append(id);
+            } else if (own.equals(c.type())) {
+                sql.append(id);
+            } else {
+                sql.append(cast(id, own, c.type())).append(" AS ").append(id);
+            }
+            sql.append(", ");
         }
         return sql.toString();
     }
