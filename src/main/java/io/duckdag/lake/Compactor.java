@@ -92,13 +92,35 @@ public final class Compactor {
                         + " files; the files have: " + String.join(", ", names));
             }
         }
-        for (String technical : List.of(TableSql.FILE, "file_row_number")) {
-            if (InputSchema.contains(names, technical)) {
-                throw new LakeException(where + ": the files have a column named " + technical + ", a name DuckDB itself "
-                        + "gives the row number (or duckdag the file name) while reading; rename that column in the files");
+        // A column in the files by one of these names would take the place of DuckDB's own while reading
+        // (a real file_index hides the file's number), or of duckdag's (the tie-break, the rank of a file
+        // by time, the partition check), so rows could be ordered or kept by the user's values.
+        for (List<Column> cols : schemas.values()) {
+            for (Column c : cols) {
+                String folded = InputSchema.fold(c.name());
+                if (folded.equals("file_row_number") || folded.equals("file_index") || folded.startsWith("__duckdag_")) {
+                    throw new LakeException(where + ": the files have a column named " + c.name() + ", a name DuckDB itself gives "
+                            + "the row or file number while reading (file_row_number, file_index), or that duckdag uses for its own "
+                            + "(names starting __duckdag_); rename that column in the files; nothing was written");
+                }
             }
         }
         checkDeclared(where, table, schema);
+        try {
+            return compactChecked(table, partition, inputs, outDir, filePrefix, targetFileBytes, rowGroupSize, files, mtimes, where,
+                    schemas, schema, names, inputBytes, readOnce);
+        } finally {
+            if (readOnce) {
+                // On every path, a failure included: the loaded partition must not stay in memory.
+                execute("DROP TABLE IF EXISTS " + TableSql.LOADED);
+            }
+        }
+    }
+
+    private PartitionCompaction compactChecked(TableSpec table, Partition partition, List<LakeFile> inputs, Path outDir, String filePrefix,
+                                               long targetFileBytes, int rowGroupSize, List<Path> files, List<Long> mtimes, String where,
+                                               Map<Path, List<Column>> schemas, InputSchema schema, List<String> names, long inputBytes,
+                                               boolean readOnce) throws SQLException, IOException {
         long rowsIn;
         String query;
         PartitionCompaction.Expected expected = null;
@@ -127,13 +149,7 @@ public final class Compactor {
             rowsIn = single(TableSql.footerRows(files));
             query = TableSql.compacted(TableSql.rows(schema.groups(), schema.columns()), names, table.key(), table.sortBy());
         }
-        try {
-            return write(partition, inputs, outDir, filePrefix, targetFileBytes, rowGroupSize, mtimes, schema, rowsIn, query, expected, inputBytes);
-        } finally {
-            if (readOnce) {
-                execute("DROP TABLE IF EXISTS " + TableSql.LOADED);
-            }
-        }
+        return write(partition, inputs, outDir, filePrefix, targetFileBytes, rowGroupSize, mtimes, schema, rowsIn, query, expected, inputBytes);
     }
 
     private PartitionCompaction write(Partition partition, List<LakeFile> inputs, Path outDir, String filePrefix, long targetFileBytes,

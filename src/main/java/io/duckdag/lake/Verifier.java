@@ -73,6 +73,14 @@ public final class Verifier {
             } catch (SQLException e) {
                 throw new LakeException(where + ": staged file " + out.getFileName() + " cannot be read by DuckDB: " + firstLine(e));
             }
+            for (Column col : columns) {
+                String folded = InputSchema.fold(col.name());
+                if (folded.equals("file_index") || folded.equals("file_row_number") || folded.startsWith("__duckdag_")) {
+                    // Such a column would hide the file and row numbers the order check reads; compaction refuses it in the inputs.
+                    throw new LakeException(where + ": staged file " + out.getFileName() + " has a column named " + col.name()
+                            + ", which compaction refuses in its inputs; nothing was swapped");
+                }
+            }
             if (!columns.equals(c.columns())) {
                 throw new LakeException(where + ": staged file " + out.getFileName() + " has columns (" + join(columns)
                         + ") but the inputs have (" + join(c.columns()) + ")");

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -118,6 +119,39 @@ class CompactorTest {
         rewrite(staged, "SELECT * FROM read_parquet('" + staged + "', hive_partitioning = false) ORDER BY code DESC");
         assertThatThrownBy(() -> verify(t, c)).isInstanceOf(LakeException.class)
                 .hasMessageContaining("staged file " + c.outputs().get(1).name() + " is not sorted by code");
+    }
+
+    /**
+     * Names DuckDB or duckdag give their own columns while reading: a column of the files by such a
+     * name would take their place (a real file_index hides the file's number), so that the user's
+     * values would decide which row of a key is kept. Refused in both ways of reading, before
+     * anything is written, and the partition is left as it was.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"file_index", "File_Index", "file_row_number", "__duckdag_recency", "__duckdag_bad_partition_value", "__duckdag_x"})
+    void a_column_named_like_duckdbs_or_duckdags_own_is_refused(String name) throws Exception {
+        write("year=2024/a.parquet", "SELECT 'K' AS code, 'old' AS v, 1 AS \"" + name + "\"", 100);
+        write("year=2024/b.parquet", "SELECT 'K' AS code, 'new' AS v, 0 AS \"" + name + "\"", 200);
+        TableSpec keyed = table(List.of("code"), List.of("code"));
+        for (long budget : new long[] {READ_ONCE, STREAM}) {
+            assertThatThrownBy(() -> compact(keyed, budget)).isInstanceOf(LakeException.class).hasMessage("partition year=2024 of t: "
+                    + "the files have a column named " + name + ", a name DuckDB itself gives the row or file number while reading "
+                    + "(file_row_number, file_index), or that duckdag uses for its own (names starting __duckdag_); rename that column "
+                    + "in the files; nothing was written");
+            assertThat(dir.resolve("staged/year=2024")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+        }
+    }
+
+    @Test
+    void a_failed_read_once_compaction_leaves_no_loaded_table_behind() throws Exception {
+        write("year=2024/a.parquet", "SELECT 'A' AS code, 1999 AS year", 100);
+        assertThatThrownBy(() -> compact(table(List.of("code"), List.of()), READ_ONCE)).isInstanceOf(LakeException.class)
+                .hasMessageContaining("holds year = 1999 inside");
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM duckdb_tables() WHERE table_name = '" + TableSql.LOADED + "'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
     }
 
     // ---- helpers ----
