@@ -82,7 +82,7 @@ public final class SqlTrace {
                     log.flush();
                 }
                 if (out != null) {
-                    append(out, String.format("%9.1f ms  %-12s %s%n", (System.nanoTime() - start) / 1e6, Thread.currentThread().getName(),
+                    append(out, String.format(java.util.Locale.ROOT, "%9.1f ms  %-12s %s%n", (System.nanoTime() - start) / 1e6, Thread.currentThread().getName(),
                             sql.replaceAll("\\s+", " ").substring(0, Math.min(sql.length(), 240))));
                 }
             }
