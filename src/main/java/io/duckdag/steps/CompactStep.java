@@ -149,6 +149,12 @@ public final class CompactStep implements StepExecutor {
             if (Compactor.outOfMemory(reason)) {
                 throw outOfMemory(ctx, label, reason);
             }
+            if (reason.contains("No space left on device")) {
+                throw new StepFailedException("the disk is full while compacting " + label + " into " + p.dirIn(staged)
+                        + " (DuckDB said: " + reason + "); free space there (or in settings.duckdb.temp_directory, where DuckDB "
+                        + "spills), or point settings.staging at a larger disk of the lake's filesystem, then resume the run; "
+                        + "nothing was written to the lake");
+            }
             List<UnreadableFile> bad = compactor.unreadable(dir, files);
             if (bad.isEmpty()) {
                 throw new StepFailedException("DuckDB could not compact " + label + ": " + reason + "; every input reads on its own, "

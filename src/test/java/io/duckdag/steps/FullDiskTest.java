@@ -1,0 +1,53 @@
+package io.duckdag.steps;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.duckdag.ExitCode;
+import io.duckdag.engine.RunOutcome;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A full disk under staging while compaction writes (a small tmpfs mounted over the staging
+ * folder, as root may): the step fails naming the folder and the system's reason, the live lake
+ * is exactly as it was, and once the disk has room a resume compacts, verifies and swaps.
+ */
+class FullDiskTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void a_full_disk_under_staging_fails_compaction_cleanly_and_a_resume_succeeds_once_there_is_room() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [id] }\n" + CompactVerifySwapTest.STEPS);
+        for (int i = 0; i < 4; i++) {
+            f.write("t/year=2024/f" + i + ".parquet", "SELECT range AS id, md5(range::VARCHAR) || md5((range * 7)::VARCHAR) AS payload "
+                    + "FROM range(" + (i * 20_000) + ", " + ((i + 1) * 20_000) + ")", 1000 + i);
+        }
+        Path staging = Files.createDirectories(dir.resolve("staging"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", staging.toString()).redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes());
+        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a small tmpfs here (" + said.strip() + "): the full-disk case is not tried");
+        List<String> before = f.files("lake");
+        RunOutcome full;
+        try {
+            full = f.run();
+        } finally {
+            new ProcessBuilder("umount", staging.toString()).start().waitFor();
+        }
+
+        assertThat(full.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        String error = full.record().step("compact[t]").orElseThrow().error();
+        assertThat(error).startsWith("the disk is full while compacting partition year=2024 of t into " + dir.resolve("staging"))
+                .contains("No space left on device").endsWith("then resume the run; nothing was written to the lake");
+        assertThat(full.record().step("swap[t]").orElseThrow().status().word()).isEqualTo("upstream_failed");
+        assertThat(f.files("lake")).isEqualTo(before);
+
+        RunOutcome resumed = f.resume();
+        assertThat(resumed.exitCode()).as(String.valueOf(resumed.record().steps())).isEqualTo(ExitCode.OK);
+        assertThat(f.rows("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM " + f.live("t"))).containsExactly("80000|80000|0|79999");
+    }
+}
