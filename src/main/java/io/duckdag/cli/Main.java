@@ -115,6 +115,15 @@ public final class Main implements Runnable {
                 }
                 return e.exitCode().code();
             }
+            if (ex instanceof java.io.UncheckedIOException io) {
+                // The system refused a read or write (a full disk, a permission, an I/O error): not a bug.
+                err.println("error: " + io.getMessage() + "; the system refused it: free space or fix the permissions there, then run "
+                        + "the command again (a run that had started resumes with --resume)");
+                if (verbose) {
+                    ex.printStackTrace(err);
+                }
+                return ExitCode.STEP_FAILED.code();
+            }
             err.println("error: internal error, a bug in duckdag: " + ex);
             err.println("Please report it with the command you ran; --verbose prints the stack trace.");
             if (verbose) {

@@ -58,7 +58,12 @@ public final class PipelineLock implements AutoCloseable {
             holder.put("host", hostName());
             holder.put("run_id", runId);
             holder.put("started_at", now.toString());
-            DurableFiles.writeAtomically(holderFile, StateJson.MAPPER.writeValueAsBytes(holder));
+            try {
+                DurableFiles.writeAtomically(holderFile, StateJson.MAPPER.writeValueAsBytes(holder));
+            } catch (RuntimeException | IOException cannotWrite) {
+                closeQuietly(channel); // releases the lock: a holder that cannot be named must not keep it (a full disk, say)
+                throw cannotWrite;
+            }
             return new PipelineLock(channel, lock, holderFile);
         } catch (IOException e) {
             closeQuietly(channel);

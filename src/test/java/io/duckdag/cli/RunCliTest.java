@@ -154,4 +154,35 @@ class RunCliTest {
             new ProcessBuilder("umount", ro.toString()).start().waitFor();
         }
     }
+
+    /** A full disk under the state folder is the system's refusal, said as such, not "internal error, a bug". */
+    @Test
+    void a_full_disk_under_state_is_named_and_a_later_run_succeeds() throws Exception {
+        Path state = Files.createDirectories(dir.resolve("small-state"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", state.toString()).redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a small tmpfs here (" + said.strip()
+                + "): the full state disk is not tried");
+        try {
+            Path filler = state.resolve("filler");
+            try (var out = Files.newOutputStream(filler)) {
+                byte[] block = new byte[4096];
+                for (int i = 0; i < 16; i++) {
+                    out.write(block);
+                }
+            } catch (java.io.IOException full) {
+                // filled: what the test wants
+            }
+            CliRunner.Result r = CliRunner.run("run", "pipelines/hello.yaml", "--state-dir", state.toString());
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.err()).startsWith("error: cannot write ").contains("No space left on device; the system refused it: free space or "
+                    + "fix the permissions there, then run the command again").doesNotContain("a bug");
+
+            Files.delete(filler);
+            CliRunner.Result again = CliRunner.run("run", "pipelines/hello.yaml", "--state-dir", state.toString());
+            assertThat(again.exitCode()).as(again.err()).isZero();
+        } finally {
+            new ProcessBuilder("umount", state.toString()).start().waitFor();
+        }
+    }
 }
