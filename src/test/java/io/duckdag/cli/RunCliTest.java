@@ -151,7 +151,7 @@ class RunCliTest {
             assertThat(lake.err()).isEqualTo("error: settings.lake: duckdag cannot write in " + ro + " (to create " + ro.resolve("lake")
                     + "): Read-only file system; fix its permissions or mount, or point settings.lake elsewhere; nothing was run\n");
         } finally {
-            new ProcessBuilder("umount", ro.toString()).start().waitFor();
+            new ProcessBuilder("umount", "-l", ro.toString()).start().waitFor();
         }
     }
 
@@ -182,7 +182,7 @@ class RunCliTest {
             CliRunner.Result again = CliRunner.run("run", "pipelines/hello.yaml", "--state-dir", state.toString());
             assertThat(again.exitCode()).as(again.err()).isZero();
         } finally {
-            new ProcessBuilder("umount", state.toString()).start().waitFor();
+            new ProcessBuilder("umount", "-l", state.toString()).start().waitFor();
         }
     }
 }

@@ -36,7 +36,7 @@ class FullDiskTest {
         try {
             full = f.run();
         } finally {
-            new ProcessBuilder("umount", staging.toString()).start().waitFor();
+            new ProcessBuilder("umount", "-l", staging.toString()).start().waitFor();
         }
 
         assertThat(full.exitCode()).isEqualTo(ExitCode.STEP_FAILED);
