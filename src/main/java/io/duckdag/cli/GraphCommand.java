@@ -27,7 +27,7 @@ final class GraphCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Pipeline pipeline = options.load(main);
-        StepGraph graph = new Planner(main.env).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+        StepGraph graph = new Planner(main.env, main.kinds, Planner.Looks.NOTHING).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
         GraphRenderer.render(pipeline.name(), graph, format, main.out);
         return 0;
     }

@@ -82,7 +82,7 @@ final class InitCommand implements Callable<Integer> {
         Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp");
         Files.writeString(tmp, yaml);
         try {
-            new PipelineLoader(main.env).load(tmp, Map.of(), RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+            new PipelineLoader(main.env, main.kinds).load(tmp, Map.of(), RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
         } catch (RuntimeException e) {
             throw new DuckdagException(ExitCode.STEP_FAILED, "the pipeline written for this lake does not validate, a bug in duckdag init "
                     + "(please report it; the draft is in " + tmp + "): " + e.getMessage());

@@ -2,7 +2,9 @@ package io.duckdag.cli;
 
 import io.duckdag.DuckdagException;
 import io.duckdag.ExitCode;
-import io.duckdag.steps.Cancellation;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.StepKinds;
+import io.duckdag.steps.StandardKinds;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.List;
@@ -44,6 +46,8 @@ public final class Main implements Runnable {
     final Clock clock;
     /** Fired by Ctrl-C (or SIGTERM): running steps are cancelled and recorded as interrupted. */
     final Cancellation interrupt = new Cancellation();
+    /** The step kinds a pipeline may name: the registry. */
+    final StepKinds kinds = StandardKinds.all();
     PrintWriter out;
     PrintWriter err;
 
@@ -64,7 +68,7 @@ public final class Main implements Runnable {
         // wait for them to be recorded as interrupted, so that the run can be resumed.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (finished.getCount() > 0) {
-                main.interrupt.cancel("interrupted");
+                main.interrupt.interrupt();
                 try {
                     finished.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {

@@ -10,8 +10,6 @@ import io.duckdag.plan.PlanId;
 import io.duckdag.plan.Selection;
 import io.duckdag.state.RunId;
 import io.duckdag.state.RunStore;
-import io.duckdag.steps.LakeInspector;
-import io.duckdag.steps.StepExecutors;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -43,7 +41,7 @@ final class PipelineOptions {
 
     /** The pipeline, loaded and validated for a run that would start now. */
     Pipeline load(Main main) {
-        Pipeline pipeline = new PipelineLoader(main.env).load(file(), params, RunId.at(main.clock).value(),
+        Pipeline pipeline = new PipelineLoader(main.env, main.kinds).load(file(), params, RunId.at(main.clock).value(),
                 LocalDate.now(main.clock).toString());
         return stateDir == null ? pipeline : pipeline.withSettings(pipeline.settings().withStateDir(stateDir));
     }
@@ -54,8 +52,7 @@ final class PipelineOptions {
     }
 
     Engine engine(Main main) {
-        return new Engine(main.env, main.clock, Failpoints.fromEnvironment(main.env), StepExecutors.standard(),
-                LakeInspector::new);
+        return new Engine(main.env, main.clock, Failpoints.fromEnvironment(main.env), main.kinds);
     }
 
     RunRequest request(boolean resume, Optional<String> resumeRunId, Selection selection, Optional<PlanId> reviewed) {

@@ -4,7 +4,7 @@ import io.duckdag.DuckdagException;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.plan.Planner;
 import io.duckdag.state.RunId;
-import io.duckdag.steps.LakeInspector;
+import io.duckdag.plan.Planner;
 import java.time.LocalDate;
 import java.util.List;
 import io.duckdag.plan.StepGraph;
@@ -24,9 +24,9 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Pipeline pipeline = options.load(main);
-        StepGraph graph = new Planner(main.env).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+        StepGraph graph = new Planner(main.env, main.kinds, Planner.Looks.NOTHING).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
         // Where the lake has files, their footers show a sort_by or key column that is in none of them.
-        List<String> missing = new LakeInspector(pipeline).missingColumns(pipeline.tables());
+        List<String> missing = Planner.missingColumns(pipeline);
         if (!missing.isEmpty()) {
             throw DuckdagException.usage(String.join("\nerror: ", missing));
         }

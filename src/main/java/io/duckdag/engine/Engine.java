@@ -6,7 +6,6 @@ import io.duckdag.Failpoints;
 import io.duckdag.lake.Housekeeping;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.PipelineLoader;
-import io.duckdag.plan.LakeProbe;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlannedStep;
 import io.duckdag.plan.Planner;
@@ -19,9 +18,9 @@ import io.duckdag.state.RunStatus;
 import io.duckdag.state.RunStore;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
-import io.duckdag.steps.Cancellation;
-import io.duckdag.steps.Processes;
-import io.duckdag.steps.StepExecutors;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.Processes;
+import io.duckdag.kind.StepKinds;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -29,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Plans and runs pipelines. {@link #plan} only reads; {@link #run} takes the pipeline's lock,
@@ -40,36 +38,30 @@ public final class Engine {
     private final Map<String, String> env;
     private final Clock clock;
     private final Failpoints failpoints;
-    private final StepExecutors executors;
-    private final Function<Pipeline, LakeProbe> probes;
+    private final StepKinds kinds;
 
-    public Engine(Map<String, String> env, Clock clock, Failpoints failpoints, StepExecutors executors,
-                  Function<Pipeline, LakeProbe> probes) {
+    public Engine(Map<String, String> env, Clock clock, Failpoints failpoints, StepKinds kinds) {
         this.env = Map.copyOf(env);
         this.clock = clock;
         this.failpoints = failpoints;
-        this.executors = executors;
-        this.probes = probes;
+        this.kinds = kinds;
     }
 
     /** What a run of this request would do, with each lake step's data impact. Writes nothing. */
     public Plan plan(RunRequest request) {
-        return plan(request, probes);
+        return plan(request, load(request), Planner.Looks.EVERYTHING, Optional.empty());
     }
 
-    private Plan plan(RunRequest request, Function<Pipeline, LakeProbe> probes) {
-        return plan(request, probes, Optional.empty());
-    }
-
-    /** @param newRunId the id a new run has already been given (under its lock), else one is made up */
-    private Plan plan(RunRequest request, Function<Pipeline, LakeProbe> probes, Optional<String> newRunId) {
-        PipelineLoader loader = new PipelineLoader(env);
+    /**
+     * @param pipeline the request's pipeline, loaded once by the caller
+     * @param newRunId the id a new run has already been given (under its lock), else one is made up
+     */
+    private Plan plan(RunRequest request, Pipeline pipeline, Planner.Looks looks, Optional<String> newRunId) {
         String today = LocalDate.now(clock).toString();
-        Pipeline pipeline = load(request);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         if (!request.resume()) {
             String runId = newRunId.orElseGet(() -> store.newRunId(clock).value());
-            return new Planner(env, probes.apply(pipeline)).plan(pipeline, runId, today, Optional.empty(), request.selection());
+            return new Planner(env, kinds, looks).plan(pipeline, runId, today, Optional.empty(), request.selection());
         }
         RunRecord previous = resumed(request, pipeline, store);
         // A resumed run keeps the params it started with, unless --param says otherwise now.
@@ -80,13 +72,15 @@ public final class Engine {
             }
         });
         params.putAll(request.params());
-        Pipeline resumed = withStateDir(loader.load(request.file(), params, previous.runId(), previous.runDate()), request);
-        return new Planner(env, probes.apply(resumed))
+        // Loaded again only when the params differ: ${params.x} may be anywhere, even in settings.
+        Pipeline resumed = params.equals(pipeline.params()) ? pipeline
+                : withStateDir(new PipelineLoader(env, kinds).load(request.file(), params, previous.runId(), previous.runDate()), request);
+        return new Planner(env, kinds, looks)
                 .plan(resumed, previous.runId(), previous.runDate(), Optional.of(previous), request.selection());
     }
 
     private Pipeline load(RunRequest request) {
-        return withStateDir(new PipelineLoader(env).load(request.file(), request.params(), RunId.at(clock).value(),
+        return withStateDir(new PipelineLoader(env, kinds).load(request.file(), request.params(), RunId.at(clock).value(),
                 LocalDate.now(clock).toString()), request);
     }
 
@@ -104,7 +98,7 @@ public final class Engine {
     public RunOutcome run(RunRequest request, RunListener listener, Cancellation interrupt) {
         // Only the pipeline's name and the run id are needed before the lock: no plan, no look at the lake.
         Pipeline pipeline = load(request);
-        Preflight.check(pipeline);
+        Preflight.check(pipeline, kinds);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         String runId = request.resume() ? resumed(request, pipeline, store).runId() : store.newRunId(clock).value();
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), runId, clock.instant())) {
@@ -112,12 +106,12 @@ public final class Engine {
             // Under the lock the state is final: plan again, checking checkpoints against the lake,
             // without the impact lines that only a printed plan needs.
             // The run id the lock's holder file names is the run's own.
-            Plan plan = plan(request, p -> withoutImpact(probes.apply(p)), Optional.of(runId));
+            Plan plan = plan(request, pipeline, Planner.Looks.CHECKPOINTS, Optional.of(runId));
             checkReviewed(request, plan);
             RecordedRun run = new RecordedRun(store, startRecord(plan));
             failpoints.hit("run-recorded");
             listener.runStarted(plan, run.current());
-            RunStatus status = new Scheduler(plan, run, executors, clock, failpoints, listener, interrupt, env).execute();
+            RunStatus status = new Scheduler(plan, run, kinds, clock, failpoints, listener, interrupt, env).execute();
             RunRecord done = run.update(r -> r.ended(status, clock.instant().toString()));
             if (status == RunStatus.SUCCEEDED) {
                 cleanUp(plan.pipeline(), store, listener);
@@ -129,20 +123,6 @@ public final class Engine {
                 default -> ExitCode.STEP_FAILED;
             });
         }
-    }
-
-    private static LakeProbe withoutImpact(LakeProbe probe) {
-        return new LakeProbe() {
-            @Override
-            public Optional<String> inputFingerprint(io.duckdag.pipeline.ExpandedStep step, String runId) {
-                return probe.inputFingerprint(step, runId);
-            }
-
-            @Override
-            public Optional<String> staleCheckpoint(io.duckdag.pipeline.ExpandedStep step, StepRecord record, String runId) {
-                return probe.staleCheckpoint(step, record, runId);
-            }
-        };
     }
 
     /** After a success: this run's staging is no longer needed, and backups beyond keep_backups go. */

@@ -137,7 +137,8 @@ public final class Maintenance {
     /** Removes staging of runs that cannot be resumed any more and backups beyond keep_backups. */
     public List<String> gc(Pipeline pipeline, Consumer<String> progress) {
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
-        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), "gc", clock.instant())) {
+        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), "gc", clock.instant(),
+                "run gc after it finishes")) {
             new Journal(store.root(), failpoints).recover().forEach(d -> progress.accept("finished an interrupted " + d));
             List<String> removed = new ArrayList<>();
             LakeLayout layout = LakeLayout.of(pipeline);
@@ -152,11 +153,6 @@ public final class Maintenance {
             }
             removed.forEach(r -> progress.accept("removed " + r));
             return removed;
-        } catch (DuckdagException e) {
-            if (e.exitCode() == ExitCode.LOCKED) {
-                throw new DuckdagException(ExitCode.LOCKED, e.getMessage().replace("wait for it to finish", "run gc after it finishes"));
-            }
-            throw e;
         }
     }
 }

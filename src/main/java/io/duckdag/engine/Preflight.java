@@ -3,7 +3,8 @@ package io.duckdag.engine;
 import io.duckdag.DuckdagException;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepSpec;
-import io.duckdag.pipeline.StepType;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepKinds;
 import io.duckdag.pipeline.TableSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,15 +23,14 @@ import java.util.Set;
  * happen.
  */
 final class Preflight {
-    private static final Set<StepType> LAKE_WRITERS = Set.of(StepType.COMPACT, StepType.SWAP);
-
     private Preflight() {
     }
 
-    static void check(Pipeline pipeline) {
+    static void check(Pipeline pipeline, StepKinds kinds) {
         Map<String, Path> folders = new LinkedHashMap<>();
         folders.put("settings.state_dir", pipeline.settings().stateDir());
-        boolean lakeSteps = pipeline.steps().stream().map(StepSpec::type).anyMatch(LAKE_WRITERS::contains);
+        boolean lakeSteps = pipeline.steps().stream().map(s -> kinds.named(s.type().yamlName()).orElseThrow())
+                .anyMatch(k -> k.role() == StepKind.Role.CHANGES_LAKE);
         if (lakeSteps) {
             folders.put("settings.lake", pipeline.settings().lake());
             folders.put("settings.staging", pipeline.settings().staging());

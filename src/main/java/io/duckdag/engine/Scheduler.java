@@ -1,7 +1,6 @@
 package io.duckdag.engine;
 
 import io.duckdag.Failpoints;
-import io.duckdag.lake.LakeException;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.TriggerRule;
 import io.duckdag.plan.Fingerprints;
@@ -11,13 +10,12 @@ import io.duckdag.state.RecordedRun;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
-import io.duckdag.steps.Cancellation;
-import io.duckdag.steps.StepCancelledException;
-import io.duckdag.steps.StepContext;
-import io.duckdag.steps.StepExecutor;
-import io.duckdag.steps.StepExecutors;
-import io.duckdag.steps.StepFailedException;
-import io.duckdag.steps.StepResult;
+import io.duckdag.StepFailure;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepKinds;
+import io.duckdag.kind.StepResult;
+import io.duckdag.lake.SqlTrace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -57,18 +55,18 @@ final class Scheduler {
 
     private final Plan plan;
     private final RecordedRun run;
-    private final StepExecutors executors;
+    private final StepKinds kinds;
     private final Clock clock;
     private final Failpoints failpoints;
     private final RunListener listener;
     private final Cancellation interrupt;
     private final Map<String, String> env;
 
-    Scheduler(Plan plan, RecordedRun run, StepExecutors executors, Clock clock, Failpoints failpoints,
+    Scheduler(Plan plan, RecordedRun run, StepKinds kinds, Clock clock, Failpoints failpoints,
               RunListener listener, Cancellation interrupt, Map<String, String> env) {
         this.plan = plan;
         this.run = run;
-        this.executors = executors;
+        this.kinds = kinds;
         this.clock = clock;
         this.failpoints = failpoints;
         this.listener = listener;
@@ -171,12 +169,11 @@ final class Scheduler {
     private RunStatus overall() {
         boolean failed = false;
         boolean unfinished = false;
-        boolean leftOut = false;
         for (StepRecord r : run.current().steps().values()) {
             failed |= isFailure(r.status());
             unfinished |= r.status() == StepStatus.PENDING || r.status() == StepStatus.RUNNING || r.status() == StepStatus.INTERRUPTED;
-            leftOut |= r.status() == StepStatus.SKIPPED && r.reason() != null && r.reason().startsWith("not selected");
         }
+        boolean leftOut = plan.steps().stream().anyMatch(s -> s.why() == PlannedStep.Why.NOT_SELECTED);
         if (failed) {
             return RunStatus.FAILED;
         }
@@ -229,18 +226,22 @@ final class Scheduler {
             boolean retryable = true;
             boolean timedOut = false;
             try (PrintWriter log = openLog(logFile);
-                 AutoCloseable linked = interrupt.onCancel(() -> cancel.cancel("interrupted"))) {
+                 AutoCloseable linked = interrupt.onCancel(cancel::interrupt)) {
                 log.println("=== " + id + " attempt " + attempt + " of " + maxAttempts + " at " + clock.instant());
                 log.flush();
                 ScheduledFuture<?> timer = step.timeout()
-                        .map(t -> timers.schedule(() -> cancel.cancel("timed out after " + human(t)), t.toMillis(), TimeUnit.MILLISECONDS))
+                        .map(t -> timers.schedule(() -> cancel.cancel(Cancellation.Cause.TIMED_OUT, "timed out after " + human(t)), t.toMillis(), TimeUnit.MILLISECONDS))
                         .orElse(null);
                 try {
                     failpoints.hit("before:" + id);
-                    StepExecutor executor = executors.forType(step.type()).orElseThrow();
-                    StepResult result = executor.execute(new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
+                    StepContext context = new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
                             logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid), // not forced: see recordPid
-                            run.store().runDir(plan.runId()), run.store().root(), text -> listener.stepProgress(id, text)));
+                            run.store().runDir(plan.runId()), run.store().root(), text -> listener.stepProgress(id, text));
+                    StepResult result;
+                    // With run --verbose, the SQL the step runs goes into its log.
+                    try (AutoCloseable sql = SqlTrace.intoLog(log)) {
+                        result = kinds.of(step).execute(context);
+                    }
                     cancel.throwIfCancelled();
                     failpoints.hit("after:" + id);
                     String end = clock.instant().toString();
@@ -251,7 +252,7 @@ final class Scheduler {
                     listener.stepEnded(r, logFile.toString());
                     return StepStatus.SUCCEEDED;
                 } catch (Throwable e) {
-                    if (cancel.isCancelled() && !cancel.reason().startsWith("timed out")) {
+                    if (cancel.cause() == Cancellation.Cause.INTERRUPTED) {
                         log.println("=== interrupted");
                         StepRecord r = run.updateStep(id, x -> x.ended(StepStatus.INTERRUPTED, clock.instant().toString(),
                                 null, Map.of(), "interrupted"));
@@ -260,13 +261,13 @@ final class Scheduler {
                     }
                     timedOut = cancel.isCancelled();
                     error = timedOut ? cancel.reason() : message(e);
-                    if (e instanceof StepFailedException f) {
+                    if (e instanceof StepFailure f) {
                         outputTail = f.outputTail();
                         retryable = f.retryable();
                     }
                     log.println("=== failed: " + error);
-                    if (!(e instanceof StepFailedException) && !(e instanceof StepCancelledException) && !(e instanceof LakeException)) {
-                        e.printStackTrace(log);
+                    if (!(e instanceof StepFailure)) {
+                        e.printStackTrace(log); // not a failure a step foresaw: a bug, with its stack for the report
                     }
                 } finally {
                     if (timer != null) {
@@ -330,7 +331,7 @@ final class Scheduler {
     }
 
     private static String message(Throwable e) {
-        if (e instanceof StepFailedException || e instanceof StepCancelledException || e instanceof LakeException) {
+        if (e instanceof StepFailure) {
             return e.getMessage();
         }
         String text = e.getMessage() == null ? "" : e.getMessage().strip().lines().findFirst().orElse("");

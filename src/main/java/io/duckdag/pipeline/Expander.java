@@ -23,7 +23,6 @@ public final class Expander {
 
     /** The expanded steps in file order, for a run with this id and date. */
     public List<ExpandedStep> expand(String runId, String runDate) {
-        StepConfigBinder binder = new StepConfigBinder(pipeline);
         Scope base = new Scope(pipeline.params(), env, null, runId, runDate);
         List<ExpandedStep> out = new ArrayList<>();
         for (StepSpec spec : pipeline.steps()) {
@@ -32,7 +31,7 @@ public final class Expander {
                 String id = ExpandedStep.idOf(spec.id(), item);
                 String name = item == null ? "step '" + spec.id() + "'" : "step '" + spec.id() + "' (item " + item + ")";
                 Node.Mapping with = (Node.Mapping) Interpolator.apply(spec.with(), base.withItem(item));
-                StepConfig config = binder.bind(spec, with, name, item, runDate);
+                StepConfig config = spec.type().bind(with, new Binding(pipeline, spec, name, item, runDate));
                 out.add(new ExpandedStep(id, spec.id(), Optional.ofNullable(item), spec.type(), config,
                         plain(with), dependencies(spec, item), spec.retries(), spec.retryDelay(), spec.timeout(),
                         spec.enabled(), spec.triggerRule(), spec.location()));

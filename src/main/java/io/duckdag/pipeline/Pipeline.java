@@ -18,7 +18,8 @@ public record Pipeline(
         Settings settings,
         Map<String, String> params,
         List<TableSpec> tables,
-        List<StepSpec> steps) {
+        List<StepSpec> steps,
+        Expansion expansion) {
 
     public Pipeline {
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
@@ -38,7 +39,20 @@ public record Pipeline(
         return steps.stream().filter(s -> s.id().equals(id)).findFirst();
     }
 
+    /**
+     * The steps as the loader expanded them, when that was for this run id and date: a command
+     * expands its pipeline once. Settings do not enter expansion, so a changed state_dir keeps it.
+     */
+    public Optional<List<ExpandedStep>> expanded(String runId, String runDate) {
+        return Optional.ofNullable(expansion).filter(e -> e.runId().equals(runId) && e.runDate().equals(runDate))
+                .map(Expansion::steps);
+    }
+
     public Pipeline withSettings(Settings newSettings) {
-        return new Pipeline(name, description, file, sha256, newSettings, params, tables, steps);
+        return new Pipeline(name, description, file, sha256, newSettings, params, tables, steps, expansion);
+    }
+
+    Pipeline withExpansion(Expansion e) {
+        return new Pipeline(name, description, file, sha256, settings, params, tables, steps, e);
     }
 }

@@ -38,10 +38,12 @@ public final class PipelineLoader {
             "retry_delay", "timeout", "enabled", "trigger_rule");
 
     private final Map<String, String> env;
+    private final StepTypes types;
     private final YamlReader yaml = new YamlReader();
 
-    public PipelineLoader(Map<String, String> env) {
+    public PipelineLoader(Map<String, String> env, StepTypes types) {
         this.env = Map.copyOf(env);
+        this.types = types;
     }
 
     /**
@@ -74,7 +76,7 @@ public final class PipelineLoader {
         List<StepSpec> steps = new ArrayList<>();
         Map<String, StepSpec> byId = new LinkedHashMap<>();
         for (Node stepNode : stepList.items()) {
-            StepSpec step = step(stepNode, tables);
+            StepSpec step = step(stepNode, tables, types);
             StepSpec first = byId.putIfAbsent(step.id(), step);
             if (first != null) {
                 throw new PipelineException(step.location(), "duplicate step id '" + step.id() + "' (first used at line "
@@ -85,9 +87,9 @@ public final class PipelineLoader {
         checkDependencies(steps, byId);
         checkCycles(steps, byId);
 
-        Pipeline pipeline = new Pipeline(name, description, display, sha256(text), settings, params, tables, steps);
-        new Expander(pipeline, env).expand(runId, runDate);
-        return pipeline;
+        Pipeline pipeline = new Pipeline(name, description, display, sha256(text), settings, params, tables, steps, null);
+        // Expanding binds every with:, so this is where its errors are found; a run with this id and date reuses it.
+        return pipeline.withExpansion(new Expansion(runId, runDate, new Expander(pipeline, env).expand(runId, runDate)));
     }
 
     private Map<String, String> params(Optional<Node> node, Map<String, String> overrides, String file) {
@@ -264,7 +266,7 @@ public final class PipelineLoader {
         throw new PipelineException(node.location(), "on_unreadable must be 'fail' or 'quarantine', but is '" + value + "'");
     }
 
-    private static StepSpec step(Node node, List<TableSpec> tables) {
+    private static StepSpec step(Node node, List<TableSpec> tables, StepTypes types) {
         Node.Mapping m = Nodes.mapping(node, "each step");
         Node idNode = Nodes.required(m, "id", "each step");
         String id = Identifiers.require(Nodes.text(idNode, "id"), "a step id", idNode.location());
@@ -273,9 +275,9 @@ public final class PipelineLoader {
 
         Node typeNode = Nodes.required(m, "type", where);
         String typeName = Nodes.text(typeNode, "type");
-        StepType type = StepType.fromYaml(typeName).orElseThrow(() -> new PipelineException(typeNode.location(),
-                "unknown step type '" + typeName + "'" + Suggestions.hint(typeName, StepType.yamlNames())
-                        + " (known types: " + String.join(", ", StepType.yamlNames()) + ")"));
+        StepType type = types.named(typeName).orElseThrow(() -> new PipelineException(typeNode.location(),
+                "unknown step type '" + typeName + "'" + Suggestions.hint(typeName, types.names())
+                        + " (known types: " + String.join(", ", types.names()) + ")"));
 
         List<Dependency> deps = new ArrayList<>();
         Optional<Node> depsNode = m.get("depends_on");

@@ -1,44 +1,24 @@
 package io.duckdag.pipeline;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.Set;
 
-/** The step types a pipeline can name with {@code type:}. */
-public enum StepType {
-    DOWNLOAD("download"),
-    SHELL("shell"),
-    SQL("sql"),
-    COMPACT("compact"),
-    VERIFY("verify"),
-    SWAP("swap"),
-    SYNC_METADATA("sync-metadata");
+/**
+ * What loading a pipeline needs to know of a step type: the name {@code type:} gives it, the
+ * keys its {@code with:} takes, and how an interpolated {@code with:} becomes its typed
+ * {@link StepConfig}, every value parsed and checked, with errors at their LINE:COL. The step
+ * kinds implement it (io.duckdag.kind.StepKind); this package knows none of them by name.
+ */
+public interface StepType {
+    String yamlName();
 
-    private final String yamlName;
+    /**
+     * The keys {@code with:} takes, under the type's name, or under {@code name:variant} where a
+     * key chooses among variants ({@code download:demo}). The JSON Schema lists the same; a test
+     * fails when they part.
+     */
+    Map<String, Set<String>> withKeys();
 
-    StepType(String yamlName) {
-        this.yamlName = yamlName;
-    }
-
-    public String yamlName() {
-        return yamlName;
-    }
-
-    /** Compact, verify and swap each work on one table. */
-    public boolean takesOneTable() {
-        return this == COMPACT || this == VERIFY || this == SWAP;
-    }
-
-    public static Optional<StepType> fromYaml(String name) {
-        return Arrays.stream(values()).filter(t -> t.yamlName.equals(name)).findFirst();
-    }
-
-    public static List<String> yamlNames() {
-        return Arrays.stream(values()).map(StepType::yamlName).toList();
-    }
-
-    @Override
-    public String toString() {
-        return yamlName;
-    }
+    /** The typed configuration of one expanded step; throws {@link PipelineException} at the offending node. */
+    StepConfig bind(Node.Mapping with, Binding binding);
 }

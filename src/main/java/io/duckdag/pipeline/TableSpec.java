@@ -39,6 +39,28 @@ public record TableSpec(String name, List<String> partitionBy, List<String> sort
     }
 
     /** What compaction does with an input file that DuckDB cannot read. */
+    /** "partitioned by year; sorted by ts_code, end_date; one row per ts_code, end_date; ", for plans. */
+    public String describeShape() {
+        StringBuilder s = new StringBuilder();
+        if (!partitionBy.isEmpty()) {
+            s.append("partitioned by ").append(String.join(", ", partitionBy)).append("; ");
+        }
+        if (!sortBy.isEmpty()) {
+            s.append("sorted by ").append(String.join(", ", sortBy)).append("; ");
+        }
+        if (!key.isEmpty()) {
+            s.append("one row per ").append(String.join(", ", key)).append("; ");
+        }
+        if (!columns.isEmpty()) {
+            s.append("cast exactly: ").append(columns.entrySet().stream().map(c -> c.getKey() + " " + c.getValue())
+                    .collect(java.util.stream.Collectors.joining(", "))).append("; ");
+        }
+        if (onUnreadable == OnUnreadable.QUARANTINE) {
+            s.append("unreadable files quarantined; ");
+        }
+        return s.toString();
+    }
+
     public enum OnUnreadable {
         /** Fail the step naming the file; nothing is written. */
         FAIL,

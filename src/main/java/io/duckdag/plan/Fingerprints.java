@@ -3,11 +3,9 @@ package io.duckdag.plan;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.duckdag.kind.StepKinds;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Pipeline;
-import io.duckdag.pipeline.Settings;
-import io.duckdag.pipeline.StepConfig;
-import io.duckdag.pipeline.TableSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,50 +28,12 @@ public final class Fingerprints {
     private Fingerprints() {
     }
 
-    public static Map<String, Object> configOf(ExpandedStep step, Pipeline pipeline) {
+    /** The step's type and resolved {@code with:}, and what its kind adds (a table's layout, the folders it uses). */
+    public static Map<String, Object> configOf(ExpandedStep step, StepKinds.Bound<?> kind, Pipeline pipeline) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("type", step.type().yamlName());
         config.put("with", step.with());
-        Settings s = pipeline.settings();
-        StepConfig c = step.config();
-        String table = c instanceof StepConfig.Compact x ? x.table()
-                : c instanceof StepConfig.Verify x ? x.table()
-                : c instanceof StepConfig.Swap x ? x.table() : null;
-        if (table != null) {
-            TableSpec t = pipeline.table(table).orElseThrow();
-            Map<String, Object> spec = new LinkedHashMap<>();
-            spec.put("name", t.name());
-            spec.put("partition_by", t.partitionBy());
-            spec.put("sort_by", t.sortBy());
-            spec.put("key", t.key());
-            // Only when set, so that fingerprints recorded before these keys existed still match.
-            if (!t.columns().isEmpty()) {
-                spec.put("columns", t.columns());
-            }
-            if (t.onUnreadable() != TableSpec.OnUnreadable.FAIL) {
-                spec.put("on_unreadable", t.onUnreadable().yamlName());
-                spec.put("quarantine", s.quarantine().toString());
-            }
-            config.put("table", spec);
-        }
-        if (table != null || c instanceof StepConfig.DemoDownload || c instanceof StepConfig.SyncMetadata) {
-            Map<String, Object> settings = new LinkedHashMap<>();
-            settings.put("lake", s.lake().toString());
-            if (table != null) {
-                settings.put("staging", s.staging().toString());
-                settings.put("backups", s.backups().toString());
-            }
-            if (c instanceof StepConfig.SyncMetadata) {
-                settings.put("metadata_db", s.metadataDb().toString());
-                settings.put("metadata_storage_version", s.metadataStorageVersion().toString());
-                Map<String, Object> declared = new LinkedHashMap<>();
-                pipeline.tables().stream().filter(t -> !t.columns().isEmpty()).forEach(t -> declared.put(t.name(), t.columns()));
-                if (!declared.isEmpty()) {
-                    config.put("declared_columns", declared); // the views cast them
-                }
-            }
-            config.put("settings", settings);
-        }
+        kind.fingerprint(pipeline, config);
         return config;
     }
 

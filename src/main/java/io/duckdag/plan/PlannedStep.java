@@ -1,5 +1,6 @@
 package io.duckdag.plan;
 
+import io.duckdag.kind.StepDescription;
 import io.duckdag.pipeline.ExpandedStep;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,6 +15,7 @@ public record PlannedStep(
         ExpandedStep step,
         int level,
         Action action,
+        Why why,
         String reason,
         StepDescription description,
         Map<String, Object> config,
@@ -23,6 +25,12 @@ public record PlannedStep(
     public PlannedStep {
         config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         changes = List.copyOf(changes);
+    }
+
+    /** Why a step runs or is skipped; {@code reason} says it in words, with names and run ids. */
+    public enum Why {
+        NEW_RUN, NEW_STEP, CONFIG_CHANGED, UPSTREAM_RERUNS, CHECKPOINT_STALE, NOT_DONE_BEFORE,
+        SUCCEEDED_BEFORE, NOT_SELECTED, DISABLED
     }
 
     public enum Action {

@@ -1,10 +1,20 @@
 package io.duckdag.plan;
 
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepKinds;
+import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.KeyColumns;
+import io.duckdag.lake.LakeLayout;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Expander;
 import io.duckdag.pipeline.Pipeline;
-import io.duckdag.pipeline.StepConfig;
-import io.duckdag.pipeline.StepType;
+import io.duckdag.pipeline.TableSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.StepRecord;
 import java.util.ArrayList;
@@ -21,25 +31,29 @@ import java.util.Set;
  * upstream step runs again, or what it recorded no longer holds on disk.
  */
 public final class Planner {
-    /** Steps that may put files into the lake, so that lake steps after them see more than the plan does. */
-    private static final Set<StepType> WRITERS = Set.of(StepType.DOWNLOAD, StepType.SHELL, StepType.SQL);
-    /** Steps that read or write the lake's folder. */
-    private static final Set<StepType> LAKE_STEPS = Set.of(StepType.COMPACT, StepType.VERIFY, StepType.SWAP, StepType.SYNC_METADATA);
+    /** How much of the disk a plan looks at. */
+    public enum Looks {
+        /** The configuration and the run record only (graph, tests). */
+        NOTHING,
+        /** Also whether recorded successes still hold, and what compaction would read: a run plans under its lock with this. */
+        CHECKPOINTS,
+        /** Also what each step would change, and whether the lake and its columns are there: a printed plan. */
+        EVERYTHING
+    }
 
     private final Map<String, String> env;
-    private final LakeProbe probe;
+    private final StepKinds kinds;
+    private final Looks looks;
 
-    public Planner(Map<String, String> env) {
-        this(env, LakeProbe.NONE);
-    }
-
-    public Planner(Map<String, String> env, LakeProbe probe) {
+    public Planner(Map<String, String> env, StepKinds kinds, Looks looks) {
         this.env = Map.copyOf(env);
-        this.probe = probe;
+        this.kinds = kinds;
+        this.looks = looks;
     }
 
+    /** The expanded steps: as the loader expanded them when that was for this run, else expanded now. */
     public StepGraph graph(Pipeline pipeline, String runId, String runDate) {
-        return new StepGraph(new Expander(pipeline, env).expand(runId, runDate));
+        return new StepGraph(pipeline.expanded(runId, runDate).orElseGet(() -> new Expander(pipeline, env).expand(runId, runDate)));
     }
 
     /** The plan of a new run with this id, all steps selected. */
@@ -50,40 +64,44 @@ public final class Planner {
     public Plan plan(Pipeline pipeline, String runId, String runDate, Optional<RunRecord> resuming, Selection selection) {
         StepGraph graph = graph(pipeline, runId, runDate);
         Set<String> selected = selection.resolve(graph);
-        StepDescriber describer = new StepDescriber(pipeline, runId);
+        PlanContext context = new PlanContext(pipeline, runId);
         Map<String, PlannedStep> decided = new HashMap<>();
         List<PlannedStep> steps = new ArrayList<>();
         Map<String, String> inputs = new LinkedHashMap<>();
         for (ExpandedStep step : graph.inOrder()) {
-            Map<String, Object> config = Fingerprints.configOf(step, pipeline);
+            StepKinds.Bound<?> kind = kinds.of(step);
+            PlanContext here = context.forStep(step.id());
+            Map<String, Object> config = Fingerprints.configOf(step, kind, pipeline);
             String fingerprint = Fingerprints.of(config);
             List<String> changes = new ArrayList<>();
-            Decision d = decide(step, selected, selection, resuming, config, fingerprint, changes, graph, decided, runId);
-            StepDescription description = describer.describe(step);
-            if (d.action == PlannedStep.Action.RUN) {
-                Impact found = probe.impact(step, runId);
+            Decision d = decide(step, kind, here, selected, selection, resuming, config, fingerprint, changes, graph, decided);
+            StepDescription description = kind.describe(here);
+            if (d.action == PlannedStep.Action.RUN && looks == Looks.EVERYTHING) {
+                Impact found = kind.impact(here);
                 List<String> impact = new ArrayList<>(found.lines());
                 Optional<String> writer = graph.ancestorsOf(step.id()).stream()
-                        .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
+                        .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && feedsLake(graph.step(a)))
                         .findFirst();
                 if (!impact.isEmpty() && writer.isPresent()) {
                     impact.add(0, "as the lake is now; " + writer.get() + " runs first and may add files:");
                 }
                 description = description.withImpact(impact, found.numbers());
             }
-            PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.reason,
+            PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.why, d.reason,
                     description, config, fingerprint, changes);
             decided.put(step.id(), planned);
             steps.add(planned);
-            if (d.action == PlannedStep.Action.RUN) {
-                probe.inputFingerprint(step, runId).ifPresent(f -> inputs.put(step.id(), f));
+            if (d.action == PlannedStep.Action.RUN && looks != Looks.NOTHING) {
+                kind.inputFingerprint(here).ifPresent(f -> inputs.put(step.id(), f));
             }
         }
         String state = resuming.map(Planner::stateHash).orElse(Fingerprints.sha256("new run"));
         PlanId id = PlanId.of(pipeline.sha256(), Fingerprints.of(pipeline.params()), state, Fingerprints.of(inputs));
         List<String> errors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
-        checkLake(pipeline, graph, steps, decided, errors, warnings);
+        if (looks == Looks.EVERYTHING) {
+            checkLake(pipeline, graph, steps, decided, errors, warnings);
+        }
         return new Plan(pipeline, runId, runDate, graph, steps, resuming, inputs, id, errors, warnings);
     }
 
@@ -96,16 +114,17 @@ public final class Planner {
     private void checkLake(Pipeline pipeline, StepGraph graph, List<PlannedStep> steps, Map<String, PlannedStep> decided,
                            List<String> errors, List<String> warnings) {
         List<PlannedStep> lakeSteps = steps.stream()
-                .filter(s -> s.action() == PlannedStep.Action.RUN && LAKE_STEPS.contains(s.step().type())).toList();
+                .filter(s -> s.action() == PlannedStep.Action.RUN && kinds.of(s.step()).role().lakeStep()).toList();
         if (lakeSteps.isEmpty()) {
             return;
         }
-        Optional<java.nio.file.Path> missing = probe.missingLake();
+        Path lake = LakeLayout.of(pipeline).lake();
+        Optional<Path> missing = Files.isDirectory(lake) ? Optional.empty() : Optional.of(lake);
         if (missing.isPresent()) {
             Set<String> before = new java.util.LinkedHashSet<>();
             for (PlannedStep s : lakeSteps) {
                 List<String> writers = graph.ancestorsOf(s.step().id()).stream()
-                        .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && WRITERS.contains(graph.step(a).type()))
+                        .filter(a -> decided.get(a).action() == PlannedStep.Action.RUN && feedsLake(graph.step(a)))
                         .toList();
                 if (writers.isEmpty()) {
                     errors.add("the lake folder " + missing.get() + " does not exist, and no download, shell or sql step runs before "
@@ -122,72 +141,103 @@ public final class Planner {
         }
         List<String> tables = new ArrayList<>();
         for (PlannedStep s : lakeSteps) {
-            String table = s.step().config() instanceof StepConfig.Compact c ? c.table()
-                    : s.step().config() instanceof StepConfig.Verify v ? v.table() : null;
-            if (table != null && !tables.contains(table)) {
-                tables.add(table);
+            for (String table : kinds.of(s.step()).needsColumnsOf()) {
+                if (!tables.contains(table)) {
+                    tables.add(table);
+                }
             }
         }
-        errors.addAll(probe.missingColumns(pipeline.tables().stream().filter(t -> tables.contains(t.name())).toList()));
+        errors.addAll(missingColumns(pipeline, pipeline.tables().stream().filter(t -> tables.contains(t.name())).toList()));
     }
 
-    private record Decision(PlannedStep.Action action, String reason) {
-        static Decision run(String reason) {
-            return new Decision(PlannedStep.Action.RUN, reason);
+    private boolean feedsLake(ExpandedStep step) {
+        return kinds.of(step).role() == StepKind.Role.FEEDS_LAKE;
+    }
+
+    /**
+     * One sentence per column that these tables' sort_by or key name and none of their files has
+     * (from footers; nothing for a table without files).
+     */
+    static List<String> missingColumns(Pipeline pipeline, List<TableSpec> tables) {
+        LakeLayout layout = LakeLayout.of(pipeline);
+        List<TableSpec> withFiles = tables.stream().filter(t -> !t.sortBy().isEmpty() || !t.key().isEmpty())
+                .filter(t -> Files.isDirectory(layout.liveTable(t.name()))).toList();
+        if (withFiles.isEmpty()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        try (Connection c = DuckDb.open(Optional.empty(), pipeline.settings().duckdb())) {
+            for (TableSpec t : withFiles) {
+                problems.addAll(KeyColumns.missing(c, t, layout.liveTable(t.name())));
+            }
+        } catch (Exception e) {
+            return List.of(); // no check rather than a false one: compaction checks each partition again
+        }
+        return problems;
+    }
+
+    /** The sort_by and key columns of every table that no file has, for validate. */
+    public static List<String> missingColumns(Pipeline pipeline) {
+        return missingColumns(pipeline, pipeline.tables());
+    }
+
+    private record Decision(PlannedStep.Action action, PlannedStep.Why why, String reason) {
+        static Decision run(PlannedStep.Why why, String reason) {
+            return new Decision(PlannedStep.Action.RUN, why, reason);
         }
 
-        static Decision skip(String reason) {
-            return new Decision(PlannedStep.Action.SKIP, reason);
+        static Decision skip(PlannedStep.Why why, String reason) {
+            return new Decision(PlannedStep.Action.SKIP, why, reason);
         }
     }
 
-    private Decision decide(ExpandedStep step, Set<String> selected, Selection selection, Optional<RunRecord> resuming,
-                            Map<String, Object> config, String fingerprint, List<String> changes, StepGraph graph,
-                            Map<String, PlannedStep> decided, String runId) {
+    private Decision decide(ExpandedStep step, StepKinds.Bound<?> kind, PlanContext here, Set<String> selected, Selection selection,
+                            Optional<RunRecord> resuming, Map<String, Object> config, String fingerprint, List<String> changes,
+                            StepGraph graph, Map<String, PlannedStep> decided) {
         if (!selected.contains(step.id())) {
-            return Decision.skip("not selected by " + selection.describe());
+            return Decision.skip(PlannedStep.Why.NOT_SELECTED, "not selected by " + selection.describe());
         }
         if (!step.enabled()) {
-            return Decision.skip("disabled (enabled: false)");
+            return Decision.skip(PlannedStep.Why.DISABLED, "disabled (enabled: false)");
         }
         if (resuming.isEmpty()) {
-            return Decision.run("new run");
+            return Decision.run(PlannedStep.Why.NEW_RUN, "new run");
         }
         RunRecord run = resuming.get();
         Optional<StepRecord> found = run.step(step.id());
         if (found.isEmpty()) {
-            return Decision.run("new step since run " + run.runId());
+            return Decision.run(PlannedStep.Why.NEW_STEP, "new step since run " + run.runId());
         }
         StepRecord rec = found.get();
         switch (rec.status()) {
             case SUCCEEDED: {
                 if (!fingerprint.equals(rec.configFingerprint())) {
                     changes.addAll(Fingerprints.differences(rec.config(), config));
-                    return Decision.run("configuration changed: " + String.join(", ", changes));
+                    return Decision.run(PlannedStep.Why.CONFIG_CHANGED, "configuration changed: " + String.join(", ", changes));
                 }
                 for (String up : graph.upstreamOf(step.id())) {
                     if (decided.get(up).action() == PlannedStep.Action.RUN) {
-                        return Decision.run("upstream " + up + " re-runs");
+                        return Decision.run(PlannedStep.Why.UPSTREAM_RERUNS, "upstream " + up + " re-runs");
                     }
                 }
-                Optional<String> stale = probe.staleCheckpoint(step, rec, runId);
+                Optional<String> stale = looks == Looks.NOTHING ? Optional.empty() : kind.staleCheckpoint(rec, here);
                 if (stale.isPresent()) {
-                    return Decision.run("checkpoint no longer holds: " + stale.get());
+                    return Decision.run(PlannedStep.Why.CHECKPOINT_STALE, "checkpoint no longer holds: " + stale.get());
                 }
-                return Decision.skip("succeeded in run " + run.runId());
+                return Decision.skip(PlannedStep.Why.SUCCEEDED_BEFORE, "succeeded in run " + run.runId());
             }
             case SKIPPED:
-                return Decision.run("skipped in run " + run.runId() + (rec.reason() == null ? "" : ": " + rec.reason()));
+                return Decision.run(PlannedStep.Why.NOT_DONE_BEFORE, "skipped in run " + run.runId() + (rec.reason() == null ? "" : ": " + rec.reason()));
             case FAILED:
-                return Decision.run("failed in run " + run.runId() + (rec.error() == null ? "" : ": " + firstLine(rec.error())));
+                return Decision.run(PlannedStep.Why.NOT_DONE_BEFORE, "failed in run " + run.runId() + (rec.error() == null ? "" : ": " + firstLine(rec.error())));
             case RUNNING:
-                return Decision.run("was running when run " + run.runId() + " stopped");
+                return Decision.run(PlannedStep.Why.NOT_DONE_BEFORE, "was running when run " + run.runId() + " stopped");
             case INTERRUPTED:
-                return Decision.run("interrupted in run " + run.runId());
+                return Decision.run(PlannedStep.Why.NOT_DONE_BEFORE, "interrupted in run " + run.runId());
             case UPSTREAM_FAILED:
-                return Decision.run("not run in run " + run.runId() + " because an upstream step failed");
+                return Decision.run(PlannedStep.Why.NOT_DONE_BEFORE, "not run in run " + run.runId() + " because an upstream step failed");
             default:
-                return Decision.run("not run yet in run " + run.runId());
+                return Decision.run(PlannedStep.Why.NOT_DONE_BEFORE, "not run yet in run " + run.runId());
         }
     }
 

@@ -36,6 +36,11 @@ public final class PipelineLock implements AutoCloseable {
 
     /** Takes the lock or throws (exit code 3) naming who holds it. */
     public static PipelineLock acquire(Path pipelineStateDir, String pipeline, String runId, Instant now) {
+        return acquire(pipelineStateDir, pipeline, runId, now, "wait for it to finish");
+    }
+
+    /** @param whenHeld what the message tells the user to do while another run holds it */
+    public static PipelineLock acquire(Path pipelineStateDir, String pipeline, String runId, Instant now, String whenHeld) {
         Path lockFile = pipelineStateDir.resolve("lock");
         Path holderFile = pipelineStateDir.resolve("lock.holder");
         FileChannel channel = null;
@@ -51,7 +56,7 @@ public final class PipelineLock implements AutoCloseable {
             if (lock == null) {
                 channel.close();
                 throw new DuckdagException(ExitCode.LOCKED, "another run of pipeline " + pipeline + " is in progress ("
-                        + describeHolder(holderFile) + "); wait for it to finish, or stop that process: a lock of a dead process never blocks");
+                        + describeHolder(holderFile) + "); " + whenHeld + ", or stop that process: a lock of a dead process never blocks");
             }
             Map<String, Object> holder = new LinkedHashMap<>();
             holder.put("pid", ProcessHandle.current().pid());

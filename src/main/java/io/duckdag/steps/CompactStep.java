@@ -13,8 +13,20 @@ import io.duckdag.lake.TableManifest;
 import io.duckdag.lake.Tiering;
 import io.duckdag.lake.UnreadableFile;
 import io.duckdag.pipeline.DuckDbSettings;
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
+import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.Node;
 import io.duckdag.pipeline.Nodes;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
+import io.duckdag.state.StepRecord;
+import java.util.Set;
 import io.duckdag.pipeline.TableSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +45,120 @@ import java.util.stream.Collectors;
  * is only read. Which files were read, and what was written, is recorded per partition as it
  * finishes, so a re-run after a crash keeps the partitions already done.
  */
-public final class CompactStep implements StepExecutor {
+public final class CompactStep implements StepKind<CompactStep.Config> {
+    private static final Set<String> WITH_KEYS = Set.of("table", "full", "target_file_size", "row_group_size");
+
+    /** {@code targetFileSize} as written ("256MB"), for messages and records; {@code targetFileBytes} as parsed. */
+    public record Config(String table, boolean full, String targetFileSize, long targetFileBytes, int rowGroupSize)
+            implements StepConfig {
+        public static final String DEFAULT_TARGET_FILE_SIZE = "256MB";
+        public static final int DEFAULT_ROW_GROUP_SIZE = 122_880;
+    }
 
     @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.Compact config = (StepConfig.Compact) ctx.step().config();
+    public String yamlName() {
+        return "compact";
+    }
+
+    @Override
+    public Map<String, Set<String>> withKeys() {
+        return Map.of(yamlName(), WITH_KEYS);
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Role role() {
+        return Role.CHANGES_LAKE;
+    }
+
+    @Override
+    public Config bind(Node.Mapping with, Binding binding) {
+        Nodes.allowOnly(with, WITH_KEYS, binding.where());
+        String size = with.get("target_file_size").map(n -> Nodes.size(n, "target_file_size")).orElse(Config.DEFAULT_TARGET_FILE_SIZE);
+        return new Config(binding.oneTable(with),
+                with.get("full").map(n -> Nodes.bool(n, "full")).orElse(false),
+                size, Nodes.bytes(size),
+                with.get("row_group_size").map(n -> Nodes.integer(n, "row_group_size", 1024)).orElse(Config.DEFAULT_ROW_GROUP_SIZE));
+    }
+
+    @Override
+    public StepDescription describe(Config c, PlanContext context) {
+        TableSpec t = context.pipeline().table(c.table()).orElseThrow();
+        return new StepDescription("rewrite " + (c.full() ? "every partition" : "the changed partitions") + " of "
+                + c.table() + " (" + t.describeShape() + "files up to " + c.targetFileSize() + ", zstd)",
+                List.of(context.layout().liveTable(c.table())), List.of(context.layout().stagedTable(context.runId(), c.table())));
+    }
+
+    @Override
+    public void fingerprint(Config config, Pipeline pipeline, Map<String, Object> into) {
+        LakeLook.tableFingerprint(config.table(), pipeline, into);
+    }
+
+    @Override
+    public List<String> needsColumnsOf(Config config) {
+        return List.of(config.table());
+    }
+
+    @Override
+    public Optional<String> inputFingerprint(Config c, PlanContext context) {
+        return Optional.of(LakeLook.of(context).listingFingerprint(c.table()));
+    }
+
+    @Override
+    public Impact impact(Config c, PlanContext context) {
+        LakeLook look = LakeLook.of(context);
+        Optional<Impact> noLake = look.noLake();
+        if (noLake.isPresent()) {
+            return noLake.get();
+        }
+        LakeLook.Changes ch = look.changes(c.table(), c.full());
+        if (ch.rewrite().isEmpty()) {
+            return new Impact(List.of("no partition changed since the last compaction (" + ch.unchanged() + " unchanged): nothing to rewrite"),
+                    LakeLook.numbers("partitions", 0, "partitions_tiered", 0, "partitions_unchanged", ch.unchanged(), "files", 0, "bytes", 0, "rows", 0));
+        }
+        Map<Partition, List<LakeFile>> tiered = look.tiered(c.table(), c.full());
+        Map<Partition, List<LakeFile>> whole = new LinkedHashMap<>(ch.rewrite());
+        whole.keySet().removeAll(tiered.keySet());
+        Map<Partition, List<LakeFile>> inputs = look.inputsOf(c.table(), c.full());
+        List<LakeFile> files = inputs.values().stream().flatMap(List::stream).toList();
+        long bytes = files.stream().mapToLong(LakeFile::size).sum();
+        LakeLook.Rows footer = look.footerRows(c.table(), inputs);
+        String rows = footer.text();
+        boolean keyed = !context.pipeline().table(c.table()).orElseThrow().key().isEmpty();
+        long kept = tiered.values().stream().mapToLong(List::size).sum();
+        Map<String, Long> numbers = LakeLook.numbers("partitions", ch.rewrite().size(), "partitions_tiered", tiered.size(),
+                "partitions_unchanged", ch.unchanged(), "files", files.size(), "bytes", bytes);
+        if (footer.count() != null) {
+            numbers.put("rows", footer.count());
+        }
+        return new Impact(List.of(
+                "partitions to rewrite: " + whole.size() + (whole.isEmpty() ? "" : " (" + LakeLook.labels(whole) + ")")
+                        + (tiered.isEmpty() ? "" : "; tiered: " + tiered.size() + " (" + LakeLook.labels(tiered) + "), only their new files, "
+                        + "compacted into one more sorted file beside the " + kept + " compacted files they keep")
+                        + "; unchanged, skipped: " + ch.unchanged(),
+                "in: " + files.size() + " files, " + LakeLook.human(bytes) + ", " + rows + " rows (from footers)",
+                "out: about " + ch.rewrite().size() + " files, " + (keyed ? "at most " : "") + rows + " rows"
+                        + (keyed ? " (duplicate keys collapse)" : "") + ", sorted, zstd"), numbers);
+    }
+
+    @Override
+    public Optional<String> staleCheckpoint(Config c, StepRecord record, PlanContext context) {
+        LakeLook look = LakeLook.of(context);
+        Optional<Compaction> compaction = Compaction.load(context.runDir(), c.table()).filter(Compaction::finished);
+        if (compaction.isEmpty()) {
+            return Optional.of("its compaction record of run " + context.runId() + " is missing");
+        }
+        Optional<String> missing = look.missingOutputs(c.table(), context.runDir(), compaction.get().partitions().stream()
+                .map(p -> Map.entry(p.partition(), p.outputs())).toList());
+        return missing.isPresent() ? missing : look.changedInputs(c.table(), context.runDir(), compaction.get());
+    }
+
+    @Override
+    public StepResult execute(Config config, StepContext ctx) throws Exception {
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Path live = layout.liveTable(table.name());
@@ -64,7 +185,7 @@ public final class CompactStep implements StepExecutor {
         earlier = earlier.filter(c -> settings.equals(c.settings()));
         Compaction record = new Compaction(ctx.runId(), table.name(), false, List.of(), List.of(), settings);
         List<String> unchanged = new ArrayList<>();
-        long targetBytes = Nodes.bytes(config.targetFileSize());
+        long targetBytes = config.targetFileBytes();
         // Unique per compaction, not only per run: a partition compacted again within the same
         // run (after a resume) must never produce a name that is already live.
         String prefix = "part-" + ctx.runId() + "-" + String.format("%06x", new java.security.SecureRandom().nextInt(1 << 24));
@@ -138,7 +259,7 @@ public final class CompactStep implements StepExecutor {
      */
     private static PartitionCompaction compactPartition(StepContext ctx, TableSpec table, Compactor compactor, Partition p, Path live,
                                                         Path staged, List<LakeFile> files, String prefix, long targetBytes,
-                                                        StepConfig.Compact config) throws Exception {
+                                                        Config config) throws Exception {
         String label = "partition " + p.label() + " of " + table.name();
         Path dir = p.dirIn(live);
         try {

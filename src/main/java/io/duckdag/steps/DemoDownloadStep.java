@@ -4,7 +4,9 @@ import io.duckdag.lake.DemoData;
 import io.duckdag.lake.DuckDb;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.Sql;
-import io.duckdag.pipeline.StepConfig;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepResult;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.DurableFiles;
 import io.duckdag.state.StateJson;
@@ -33,11 +35,12 @@ import java.util.TreeSet;
  * lack. Files are written under a temporary name and renamed. A file delivered once (by any
  * run) is not delivered again, as a vendor's "new files since" query would behave.
  */
-public final class DemoDownloadStep implements StepExecutor {
+final class DemoDownloadStep {
 
-    @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.DemoDownload config = (StepConfig.DemoDownload) ctx.step().config();
+    private DemoDownloadStep() {
+    }
+
+    static StepResult execute(DownloadStep.Demo config, StepContext ctx) throws Exception {
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         LocalDate date = LocalDate.parse(config.date());
         int written = 0;

@@ -1,6 +1,8 @@
 package io.duckdag.steps;
 
-import io.duckdag.pipeline.StepConfig;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepResult;
 import io.duckdag.state.DurableFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,13 +29,14 @@ import java.util.Map;
  * target, so no reader ever sees half a file. Connection errors and 5xx answers are retried
  * with backoff; a file that already has the expected checksum is not fetched again.
  */
-public final class HttpDownloadStep implements StepExecutor {
+final class HttpDownloadStep {
     static final int ATTEMPTS = 3;
     static final Duration FIRST_DELAY = Duration.ofMillis(500);
 
-    @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.HttpDownload config = (StepConfig.HttpDownload) ctx.step().config();
+    private HttpDownloadStep() {
+    }
+
+    static StepResult execute(DownloadStep.Http config, StepContext ctx) throws Exception {
         Path target = config.to().toAbsolutePath();
         if (config.sha256().isPresent() && Files.isRegularFile(target) && config.sha256().get().equals(sha256(target))) {
             ctx.log().println(target + " already has sha256 " + config.sha256().get() + "; not fetched again");

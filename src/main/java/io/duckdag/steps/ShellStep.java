@@ -1,6 +1,22 @@
 package io.duckdag.steps;
 
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.Processes;
+import io.duckdag.kind.StepCancelledException;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
+import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.Node;
+import io.duckdag.pipeline.Nodes;
+import io.duckdag.pipeline.PipelineException;
 import io.duckdag.pipeline.StepConfig;
+import java.util.Collections;
+import java.util.Optional;
+import java.util.Set;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +29,83 @@ import java.util.Map;
  * step log; its exit code decides. On cancel the whole process tree is stopped (TERM, then
  * KILL after a grace period), so a timed-out downloader leaves no children behind.
  */
-public final class ShellStep implements StepExecutor {
+public final class ShellStep implements StepKind<ShellStep.Config> {
     /** How long a command that died of a signal waits for the run's own interrupt to arrive. */
     static final java.time.Duration SIGNAL_GRACE = java.time.Duration.ofSeconds(2);
+    private static final Set<String> WITH_KEYS = Set.of("command", "env", "workdir");
+
+    /** A string runs with {@code sh -c}, a list runs as an argv without a shell. */
+    public record Config(Optional<String> script, List<String> argv, Map<String, String> env, Optional<Path> workdir)
+            implements StepConfig {
+        public Config {
+            argv = List.copyOf(argv);
+            env = Collections.unmodifiableMap(new LinkedHashMap<>(env));
+        }
+    }
 
     @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.Shell shell = (StepConfig.Shell) ctx.step().config();
+    public String yamlName() {
+        return "shell";
+    }
+
+    @Override
+    public Map<String, Set<String>> withKeys() {
+        return Map.of(yamlName(), WITH_KEYS);
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Role role() {
+        return Role.FEEDS_LAKE;
+    }
+
+    @Override
+    public Config bind(Node.Mapping with, Binding binding) {
+        Nodes.allowOnly(with, WITH_KEYS, binding.where());
+        Node command = Nodes.required(with, "command", binding.where());
+        Optional<String> script = Optional.empty();
+        List<String> argv = List.of();
+        if (command instanceof Node.Sequence) {
+            argv = Nodes.texts(command, "command");
+            if (argv.isEmpty()) {
+                throw new PipelineException(command.location(), "command must not be an empty list");
+            }
+        } else {
+            script = Optional.of(Nodes.text(command, "command"));
+            if (script.get().isBlank()) {
+                throw new PipelineException(command.location(), "command must not be empty");
+            }
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        Optional<Node> envNode = with.get("env");
+        if (envNode.isPresent()) {
+            for (Node.Entry e : Nodes.mapping(envNode.get(), "env").entries()) {
+                if (!e.key().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    throw new PipelineException(e.keyLocation(), "'" + e.key() + "' is not a valid environment variable name");
+                }
+                env.put(e.key(), Nodes.text(e.value(), "env." + e.key()));
+            }
+        }
+        return new Config(script, argv, env, Nodes.optionalText(with, "workdir", "workdir").map(Path::of));
+    }
+
+    @Override
+    public StepDescription describe(Config s, PlanContext context) {
+        String command = s.script().map(c -> "sh -c " + quoted(c)).orElseGet(() -> String.join(" ", s.argv()));
+        return new StepDescription("run " + command + " in " + s.workdir().orElse(Path.of(".")), List.of(), List.of());
+    }
+
+    private static String quoted(String command) {
+        String oneLine = command.strip().replace("\n", "; ");
+        return "'" + (oneLine.length() > 80 ? oneLine.substring(0, 77) + "..." : oneLine) + "'";
+    }
+
+    @Override
+    public StepResult execute(Config shell, StepContext ctx) throws Exception {
         List<String> command = shell.script().map(s -> List.of("sh", "-c", s)).orElse(shell.argv());
         Path workdir = shell.workdir().orElse(Path.of("."));
         if (!Files.isDirectory(workdir)) {
@@ -50,7 +136,7 @@ public final class ShellStep implements StepExecutor {
         } catch (InterruptedException e) {
             Processes.stopTree(process.toHandle());
             Thread.currentThread().interrupt();
-            throw new StepCancelledException("interrupted");
+            throw new StepCancelledException(Cancellation.Cause.INTERRUPTED, "interrupted");
         }
         if (exit == 130 || exit == 143) {
             // Dead of SIGINT or SIGTERM (or a shell saying so): a terminal's Ctrl-C reaches the

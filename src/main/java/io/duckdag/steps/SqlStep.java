@@ -1,7 +1,21 @@
 package io.duckdag.steps;
 
 import io.duckdag.lake.DuckDb;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
+import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.Node;
+import io.duckdag.pipeline.Nodes;
+import io.duckdag.pipeline.PipelineException;
 import io.duckdag.pipeline.StepConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -15,12 +29,55 @@ import java.util.Map;
  * DuckDB settings. A timeout or interrupt cancels the running query. The first rows of the
  * last result go to the step log.
  */
-public final class SqlStep implements StepExecutor {
+public final class SqlStep implements StepKind<SqlStep.Config> {
     static final int ROWS_LOGGED = 20;
+    private static final Set<String> WITH_KEYS = Set.of("sql", "database");
+
+    /** DuckDB SQL, in memory unless a database file is named. */
+    public record Config(String sql, Optional<Path> database) implements StepConfig {
+    }
 
     @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.Sql sql = (StepConfig.Sql) ctx.step().config();
+    public String yamlName() {
+        return "sql";
+    }
+
+    @Override
+    public Map<String, Set<String>> withKeys() {
+        return Map.of(yamlName(), WITH_KEYS);
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Role role() {
+        return Role.FEEDS_LAKE;
+    }
+
+    @Override
+    public Config bind(Node.Mapping with, Binding binding) {
+        Nodes.allowOnly(with, WITH_KEYS, binding.where());
+        Node sqlNode = Nodes.required(with, "sql", binding.where());
+        String sql = Nodes.text(sqlNode, "sql");
+        if (sql.isBlank()) {
+            throw new PipelineException(sqlNode.location(), "sql must not be empty");
+        }
+        return new Config(sql, Nodes.optionalText(with, "database", "database").map(Path::of));
+    }
+
+    @Override
+    public StepDescription describe(Config q, PlanContext context) {
+        String first = q.sql().strip().lines().findFirst().orElse("");
+        String where = q.database().map(db -> "on " + db).orElse("in memory");
+        return new StepDescription("run SQL " + where + ": " + first + (q.sql().strip().contains("\n") ? " ..." : ""),
+                List.of(), q.database().map(List::of).orElse(List.of()));
+    }
+
+    @Override
+    public StepResult execute(Config sql, StepContext ctx) throws Exception {
         ctx.log().println("-- " + sql.database().map(d -> "database " + d).orElse("in-memory database"));
         ctx.log().println(sql.sql().strip());
         Map<String, Object> metrics = new LinkedHashMap<>();

@@ -4,13 +4,28 @@ import io.duckdag.lake.Compaction;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
+import io.duckdag.lake.Partition;
 import io.duckdag.lake.PartitionCompaction;
 import io.duckdag.lake.StagedFile;
 import io.duckdag.lake.SwapRecord;
 import io.duckdag.lake.TableManifest;
 import io.duckdag.lake.UnreadableFile;
 import io.duckdag.lake.Verification;
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
+import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.Node;
+import io.duckdag.pipeline.Nodes;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
+import io.duckdag.state.StepRecord;
+import java.util.Optional;
+import java.util.Set;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.DurableFiles;
 import io.duckdag.state.Journal;
@@ -32,11 +47,84 @@ import java.util.stream.Collectors;
  * listed it are not touched, so they stay live (and are compacted next time). Folders are never
  * moved, so a downloader writing into the partition meanwhile loses nothing.
  */
-public final class SwapStep implements StepExecutor {
+public final class SwapStep implements StepKind<SwapStep.Config> {
+    private static final Set<String> WITH_KEYS = Set.of("table");
+
+    public record Config(String table) implements StepConfig {
+    }
 
     @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.Swap config = (StepConfig.Swap) ctx.step().config();
+    public String yamlName() {
+        return "swap";
+    }
+
+    @Override
+    public Map<String, Set<String>> withKeys() {
+        return Map.of(yamlName(), WITH_KEYS);
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Role role() {
+        return Role.CHANGES_LAKE;
+    }
+
+    @Override
+    public Config bind(Node.Mapping with, Binding binding) {
+        Nodes.allowOnly(with, WITH_KEYS, binding.where());
+        return new Config(binding.oneTable(with));
+    }
+
+    @Override
+    public void fingerprint(Config config, Pipeline pipeline, Map<String, Object> into) {
+        LakeLook.tableFingerprint(config.table(), pipeline, into);
+    }
+
+    @Override
+    public StepDescription describe(Config s, PlanContext context) {
+        return new StepDescription("put the verified partitions of " + s.table() + " live, keeping the replaced ones as a backup",
+                List.of(context.layout().stagedTable(context.runId(), s.table())),
+                List.of(context.layout().liveTable(s.table()), context.layout().backupTable(context.runId(), s.table())));
+    }
+
+    @Override
+    public Impact impact(Config s, PlanContext context) {
+        LakeLook look = LakeLook.of(context);
+        Optional<Impact> noLake = look.noLake();
+        if (noLake.isPresent()) {
+            return noLake.get();
+        }
+        LakeLook.Changes ch = look.changes(s.table(), false);
+        long files = look.inputsOf(s.table(), false).values().stream().mapToLong(List::size).sum();
+        return new Impact(List.of("puts " + ch.rewrite().size() + " partitions live and moves their " + files + " current files to "
+                + context.layout().backupTable(context.runId(), s.table()) + "; files that arrive meanwhile stay live"),
+                LakeLook.numbers("partitions", ch.rewrite().size(), "files", files));
+    }
+
+    @Override
+    public Optional<String> staleCheckpoint(Config s, StepRecord record, PlanContext context) {
+        Optional<SwapRecord> swap = SwapRecord.load(context.runDir(), s.table());
+        Optional<Compaction> compaction = Compaction.load(context.runDir(), s.table());
+        if (compaction.isPresent() && !compaction.get().partitions().isEmpty() && swap.isEmpty()) {
+            return Optional.of("its swap record of run " + context.runId() + " is missing");
+        }
+        for (SwapRecord.SwappedPartition p : swap.map(SwapRecord::partitions).orElse(List.of())) {
+            Path dir = new Partition(Map.of(), p.partition()).dirIn(context.layout().liveTable(s.table()));
+            for (LakeFile f : p.live()) {
+                if (!LakeLook.sameSize(dir.resolve(f.name()), f.size())) {
+                    return Optional.of("live partition " + p.partition() + " of " + s.table() + " no longer holds " + f.name());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public StepResult execute(Config config, StepContext ctx) throws Exception {
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Compaction compaction = Compaction.finished(ctx.runDir(), table.name(), ctx.runId(), "compact and verify steps");

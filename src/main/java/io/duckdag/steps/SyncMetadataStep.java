@@ -9,7 +9,19 @@ import io.duckdag.lake.MetadataDb;
 import io.duckdag.lake.TypeWidening;
 import io.duckdag.lake.Views;
 import io.duckdag.pipeline.Identifiers;
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
+import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.Node;
+import io.duckdag.pipeline.Nodes;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
+import java.util.Set;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.pipeline.StorageVersion;
 import java.nio.file.Files;
@@ -37,7 +49,7 @@ import java.util.stream.Stream;
  * DuckDB clients of that release open it. DuckDB lets one process open a database file; if
  * another holds it, this retries with backoff, then fails naming the holder.
  */
-public final class SyncMetadataStep implements StepExecutor {
+public final class SyncMetadataStep implements StepKind<SyncMetadataStep.Config> {
     static final int ATTEMPTS = 6;
     static final Duration FIRST_DELAY = Duration.ofMillis(500);
 
@@ -54,13 +66,97 @@ public final class SyncMetadataStep implements StepExecutor {
         this.firstDelay = firstDelay;
     }
     private static final Pattern HOLDER = Pattern.compile("Conflicting lock is held in (.*?) \\(PID (\\d+)\\)");
+    private static final Set<String> WITH_KEYS = Set.of("tables");
+
+    /**
+     * {@code named}: the step names its tables, and only their views are touched. Otherwise it
+     * covers every table folder in the lake, declared or not ({@code tables} then lists the declared ones).
+     */
+    public record Config(List<String> tables, boolean named) implements StepConfig {
+        public Config {
+            tables = List.copyOf(tables);
+        }
+    }
 
     @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.SyncMetadata config = (StepConfig.SyncMetadata) ctx.step().config();
+    public String yamlName() {
+        return "sync-metadata";
+    }
+
+    @Override
+    public Map<String, Set<String>> withKeys() {
+        return Map.of(yamlName(), WITH_KEYS);
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Role role() {
+        return Role.READS_LAKE;
+    }
+
+    @Override
+    public Config bind(Node.Mapping with, Binding binding) {
+        Nodes.allowOnly(with, WITH_KEYS, binding.where());
+        return new Config(binding.tables(with), with.get("tables").isPresent());
+    }
+
+    @Override
+    public StepDescription describe(Config m, PlanContext context) {
+        List<Path> reads = new ArrayList<>();
+        m.tables().forEach(t -> reads.add(context.layout().liveTable(t)));
+        return new StepDescription("create or replace the views " + String.join(", ", m.tables()) + " in "
+                + context.layout().metadataDb(), reads, List.of(context.layout().metadataDb()));
+    }
+
+    @Override
+    public void fingerprint(Config config, Pipeline pipeline, Map<String, Object> into) {
+        Map<String, Object> declared = new LinkedHashMap<>();
+        pipeline.tables().stream().filter(t -> !t.columns().isEmpty()).forEach(t -> declared.put(t.name(), t.columns()));
+        if (!declared.isEmpty()) {
+            into.put("declared_columns", declared); // the views cast them
+        }
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("lake", pipeline.settings().lake().toString());
+        settings.put("metadata_db", pipeline.settings().metadataDb().toString());
+        settings.put("metadata_storage_version", pipeline.settings().metadataStorageVersion().toString());
+        into.put("settings", settings);
+    }
+
+    @Override
+    public Impact impact(Config m, PlanContext context) {
+        LakeLayout layout = context.layout();
+        if (!Files.isDirectory(layout.lake())) {
+            return Impact.of(List.of("the lake folder " + layout.lake() + " does not exist (yet)"));
+        }
+        List<String> views;
+        try {
+            views = m.named() ? m.tables() : tablesInLake(layout.lake());
+        } catch (java.io.IOException e) {
+            return Impact.of(List.of("the lake cannot be listed: " + e.getMessage()));
+        }
+        if (views.isEmpty()) {
+            return new Impact(List.of("no table in the lake has files yet: no view to create"), Map.of("views", 0L));
+        }
+        Optional<String> inputs = stampInputs(context.pipeline(), m.named(), views);
+        if (inputs.isPresent() && ViewStamp.load(ViewStamp.file(context.stateDir(), context.stepId()))
+                .filter(v -> v.holds(inputs.get(), layout.metadataDb())).isPresent()) {
+            return new Impact(List.of("the views " + String.join(", ", views) + " in " + layout.metadataDb() + " are as the last sync wrote them"
+                    + " and nothing below their table folders changed: nothing to write (unless a step before it changes the lake)"),
+                    Map.of("views", 0L));
+        }
+        return new Impact(List.of("views to create or replace in " + layout.metadataDb() + ": " + String.join(", ", views)),
+                Map.of("views", (long) views.size()));
+    }
+
+    @Override
+    public StepResult execute(Config config, StepContext ctx) throws Exception {
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         CompactStep.requireLake(layout);
-        boolean narrowed = ctx.step().with().containsKey("tables");
+        boolean narrowed = config.named();
         List<String> tables = narrowed ? config.tables() : tablesInLake(layout.lake());
         Map<String, Path> withFiles = new LinkedHashMap<>();
         Map<String, List<String>> levels = new LinkedHashMap<>();

@@ -6,7 +6,21 @@ import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.PartitionCompaction;
 import io.duckdag.lake.Verification;
 import io.duckdag.lake.Verifier;
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
+import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.Node;
+import io.duckdag.pipeline.Nodes;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
+import io.duckdag.state.StepRecord;
+import java.util.Optional;
+import java.util.Set;
 import io.duckdag.pipeline.TableSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,11 +34,78 @@ import java.util.Map;
  * inputs it replaces, with the same columns, sorted, and readable. Reads only; the first
  * difference fails the step, so nothing is swapped.
  */
-public final class VerifyStep implements StepExecutor {
+public final class VerifyStep implements StepKind<VerifyStep.Config> {
+    private static final Set<String> WITH_KEYS = Set.of("table");
+
+    public record Config(String table) implements StepConfig {
+    }
 
     @Override
-    public StepResult execute(StepContext ctx) throws Exception {
-        StepConfig.Verify config = (StepConfig.Verify) ctx.step().config();
+    public String yamlName() {
+        return "verify";
+    }
+
+    @Override
+    public Map<String, Set<String>> withKeys() {
+        return Map.of(yamlName(), WITH_KEYS);
+    }
+
+    @Override
+    public Class<Config> configType() {
+        return Config.class;
+    }
+
+    @Override
+    public Role role() {
+        return Role.READS_LAKE;
+    }
+
+    @Override
+    public Config bind(Node.Mapping with, Binding binding) {
+        Nodes.allowOnly(with, WITH_KEYS, binding.where());
+        return new Config(binding.oneTable(with));
+    }
+
+    @Override
+    public void fingerprint(Config config, Pipeline pipeline, Map<String, Object> into) {
+        LakeLook.tableFingerprint(config.table(), pipeline, into);
+    }
+
+    @Override
+    public List<String> needsColumnsOf(Config config) {
+        return List.of(config.table());
+    }
+
+    @Override
+    public StepDescription describe(Config v, PlanContext context) {
+        return new StepDescription("check that staged " + v.table() + " holds exactly the rows compaction read, sorted and readable",
+                List.of(context.layout().stagedTable(context.runId(), v.table()), context.layout().liveTable(v.table())), List.of());
+    }
+
+    @Override
+    public Impact impact(Config v, PlanContext context) {
+        LakeLook look = LakeLook.of(context);
+        Optional<Impact> noLake = look.noLake();
+        if (noLake.isPresent()) {
+            return noLake.get();
+        }
+        LakeLook.Changes ch = look.changes(v.table(), false);
+        return new Impact(List.of("checks " + ch.rewrite().size() + " partitions (row count, checksum, columns, order, readability)"),
+                LakeLook.numbers("partitions", ch.rewrite().size()));
+    }
+
+    @Override
+    public Optional<String> staleCheckpoint(Config v, StepRecord record, PlanContext context) {
+        Optional<Verification> verification = Verification.load(context.runDir(), v.table());
+        if (verification.isEmpty()) {
+            return Optional.of("its verification record of run " + context.runId() + " is missing");
+        }
+        return LakeLook.of(context).missingOutputs(v.table(), context.runDir(), verification.get().partitions().stream()
+                .map(p -> Map.entry(p.partition(), p.outputs())).toList());
+    }
+
+    @Override
+    public StepResult execute(Config config, StepContext ctx) throws Exception {
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Compaction compaction = Compaction.finished(ctx.runDir(), table.name(), ctx.runId(), "compact step");

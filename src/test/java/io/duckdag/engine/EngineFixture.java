@@ -2,15 +2,14 @@ package io.duckdag.engine;
 
 import io.duckdag.ExitCode;
 import io.duckdag.Failpoints;
-import io.duckdag.plan.LakeProbe;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlanId;
 import io.duckdag.plan.Selection;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.RunStore;
 import io.duckdag.state.StepRecord;
-import io.duckdag.steps.Cancellation;
-import io.duckdag.steps.StepExecutors;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.steps.StandardKinds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +51,7 @@ final class EngineFixture {
     }
 
     Engine engine() {
-        return new Engine(env, Clock.systemDefaultZone(), Failpoints.fromEnvironment(env), StepExecutors.standard(),
-                p -> LakeProbe.NONE);
+        return new Engine(env, Clock.systemDefaultZone(), Failpoints.fromEnvironment(env), StandardKinds.all());
     }
 
     RunOutcome run() {

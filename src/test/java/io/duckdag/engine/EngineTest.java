@@ -13,8 +13,8 @@ import io.duckdag.state.PipelineLock;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
-import io.duckdag.steps.Cancellation;
-import io.duckdag.steps.Processes;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -244,7 +244,7 @@ class EngineTest {
         while (!Files.exists(dir.resolve("started"))) {
             Thread.sleep(20);
         }
-        ctrlC.cancel("interrupted");
+        ctrlC.interrupt();
         RunOutcome outcome = running.get();
 
         assertThat(outcome.exitCode()).isEqualTo(ExitCode.INTERRUPTED);

@@ -1,5 +1,9 @@
 package io.duckdag.pipeline;
 
+import io.duckdag.steps.CompactStep;
+import io.duckdag.steps.DownloadStep;
+import io.duckdag.steps.ShellStep;
+import io.duckdag.steps.SwapStep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +36,7 @@ class ExpanderTest {
         assertThat(steps.get("swap[cash_flow]").dependsOn()).containsExactly("verify[cash_flow]");
         assertThat(steps.get("sync-metadata").dependsOn())
                 .containsExactly("swap[income]", "swap[daily_basic]", "swap[balance_sheet]", "swap[cash_flow]");
-        assertThat(steps.get("compact[daily_basic]").config()).isEqualTo(new StepConfig.Compact("daily_basic", false, "256MB", 122_880));
+        assertThat(steps.get("compact[daily_basic]").config()).isEqualTo(new CompactStep.Config("daily_basic", false, "256MB", 256_000_000L, 122_880));
         assertThat(steps.get("compact[daily_basic]").item()).contains("daily_basic");
     }
 
@@ -43,9 +47,9 @@ class ExpanderTest {
         assertThat(steps.get("load[2024]").dependsOn()).containsExactly("fetch[2024]");
         assertThat(steps.get("compact[income]").dependsOn()).containsExactly("load[2023]", "load[2024]");
         assertThat(steps.get("verify-income").dependsOn()).containsExactly("compact[income]");
-        assertThat(steps.get("swap[income]").config()).isEqualTo(new StepConfig.Swap("income"));
+        assertThat(steps.get("swap[income]").config()).isEqualTo(new SwapStep.Config("income"));
         assertThat(steps.get("fetch[2023]").config()).isEqualTo(
-                new StepConfig.Shell(java.util.Optional.of("echo fetch 2023"), List.of(), Map.of(), java.util.Optional.empty()));
+                new ShellStep.Config(java.util.Optional.of("echo fetch 2023"), List.of(), Map.of(), java.util.Optional.empty()));
     }
 
     @Test
@@ -53,10 +57,10 @@ class ExpanderTest {
         Pipeline p = TestLoading.load(SHELL, Map.of("greeting", "ni hao"));
         Map<String, ExpandedStep> steps = expand(p);
 
-        StepConfig.Shell hello = (StepConfig.Shell) steps.get("hello").config();
+        ShellStep.Config hello = (ShellStep.Config) steps.get("hello").config();
         assertThat(hello.script()).contains("echo ni hao from run 20240630-010203-004 on 2024-06-30");
         assertThat(hello.env()).containsEntry("GREETING", "ni hao");
-        StepConfig.Shell argv = (StepConfig.Shell) steps.get("argv").config();
+        ShellStep.Config argv = (ShellStep.Config) steps.get("argv").config();
         assertThat(argv.argv()).containsExactly("echo", "ni hao", "${not.interpolated}");
         assertThat(steps.get("count").with()).containsEntry("sql", "SELECT 3 AS n;\n");
         assertThat(steps.get("off").enabled()).isFalse();
@@ -82,7 +86,7 @@ class ExpanderTest {
         assertThat(p.settings().maxParallel()).isEqualTo(4);
         assertThat(p.settings().keepBackups()).isEqualTo(3);
         assertThat(p.table("cash_flow").orElseThrow().partitionBy()).isEmpty();
-        StepConfig.HttpDownload http = (StepConfig.HttpDownload) expand(p).get("fetch-file").config();
+        DownloadStep.Http http = (DownloadStep.Http) expand(p).get("fetch-file").config();
         assertThat(http.to()).isEqualTo(Path.of("/mnt/lake/x.parquet"));
     }
 }

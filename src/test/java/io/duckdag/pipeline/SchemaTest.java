@@ -1,5 +1,7 @@
 package io.duckdag.pipeline;
 
+import io.duckdag.kind.StepKind;
+import io.duckdag.steps.StandardKinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -51,7 +53,7 @@ class SchemaTest {
         List<Path> files = accepted();
         assertThat(files).hasSizeGreaterThanOrEqualTo(5);
         for (Path file : files) {
-            new PipelineLoader(Map.of("HOME", "/home/analyst")).load(file, Map.of(), "20240630-010203-004", "2024-06-30");
+            new PipelineLoader(Map.of("HOME", "/home/analyst"), StandardKinds.all()).load(file, Map.of(), "20240630-010203-004", "2024-06-30");
             List<Error> errors = schema.validate(asEditorsReadIt(Files.readString(file)));
             assertThat(errors).as(file + " against " + SCHEMA).isEmpty();
         }
@@ -75,19 +77,17 @@ class SchemaTest {
         assertThat(keys(root.at("/properties/settings/properties/duckdb"))).isEqualTo(PipelineLoader.DUCKDB_KEYS);
         assertThat(keys(root.at("/properties/tables/additionalProperties"))).isEqualTo(PipelineLoader.TABLE_KEYS);
         assertThat(keys(defs.get("step"))).isEqualTo(PipelineLoader.STEP_KEYS);
-        for (Map.Entry<String, Set<String>> with : StepConfigBinder.WITH_KEYS.entrySet()) {
-            String definition = "with-" + with.getKey().replace(':', '-');
-            assertThat(defs.has(definition)).as(definition).isTrue();
-            assertThat(keys(defs.get(definition))).as(definition).isEqualTo(with.getValue());
+        for (StepKind<?> kind : StandardKinds.all().all()) {
+            for (Map.Entry<String, Set<String>> with : kind.withKeys().entrySet()) {
+                String definition = "with-" + with.getKey().replace(':', '-');
+                assertThat(defs.has(definition)).as(definition).isTrue();
+                assertThat(keys(defs.get(definition))).as(definition).isEqualTo(with.getValue());
+            }
         }
         // Every step type has its 'with' in the schema, and no other type is listed.
         Set<String> types = new LinkedHashSet<>();
         defs.at("/step/properties/type/enum").forEach(t -> types.add(t.asText()));
-        Set<String> known = new LinkedHashSet<>();
-        for (StepType t : StepType.values()) {
-            known.add(t.yamlName());
-        }
-        assertThat(types).isEqualTo(known);
+        assertThat(types).isEqualTo(new LinkedHashSet<>(StandardKinds.all().names()));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.duckdag.pipeline;
 
+import io.duckdag.steps.StandardKinds;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -17,6 +18,6 @@ public final class TestLoading {
     }
 
     public static Pipeline load(Path file, Map<String, String> params) {
-        return new PipelineLoader(ENV).load(file, params, RUN_ID, RUN_DATE);
+        return new PipelineLoader(ENV, StandardKinds.all()).load(file, params, RUN_ID, RUN_DATE);
     }
 }

@@ -1,5 +1,6 @@
 package io.duckdag.plan;
 
+import io.duckdag.steps.StandardKinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,7 +24,7 @@ class PlannerTest {
     static final Pipeline NIGHTLY = TestLoading.load(Path.of("pipelines/nightly.yaml"));
 
     static Plan nightlyPlan() {
-        return new Planner(TestLoading.ENV).plan(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+        return new Planner(TestLoading.ENV, StandardKinds.all(), Planner.Looks.NOTHING).plan(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
     }
 
     @Test
@@ -51,7 +52,7 @@ class PlannerTest {
     @Test
     void a_disabled_step_is_planned_as_skipped_with_its_reason() {
         Pipeline p = TestLoading.load(Path.of("src/test/resources/pipelines/valid/shell-and-sql.yaml"));
-        Plan plan = new Planner(TestLoading.ENV).plan(p, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+        Plan plan = new Planner(TestLoading.ENV, StandardKinds.all(), Planner.Looks.NOTHING).plan(p, TestLoading.RUN_ID, TestLoading.RUN_DATE);
 
         PlannedStep off = plan.steps().get(plan.steps().size() - 1);
         assertThat(off.step().id()).isEqualTo("off");
@@ -91,13 +92,13 @@ class PlannerTest {
     @ParameterizedTest
     @EnumSource(GraphRenderer.Format.class)
     void graph_matches_golden_file(GraphRenderer.Format format) throws IOException {
-        StepGraph graph = new Planner(TestLoading.ENV).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+        StepGraph graph = new Planner(TestLoading.ENV, StandardKinds.all(), Planner.Looks.NOTHING).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
         assertGolden("nightly-graph." + format.name().toLowerCase(), out -> GraphRenderer.render("nightly", graph, format, out));
     }
 
     @Test
     void graph_knows_descendants() {
-        StepGraph graph = new Planner(TestLoading.ENV).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+        StepGraph graph = new Planner(TestLoading.ENV, StandardKinds.all(), Planner.Looks.NOTHING).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
 
         assertThat(graph.descendantsOf("compact[income]")).containsExactly("verify[income]", "swap[income]", "sync-metadata");
         assertThat(graph.upstreamOf("sync-metadata")).hasSize(4);

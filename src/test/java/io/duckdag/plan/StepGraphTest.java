@@ -1,5 +1,6 @@
 package io.duckdag.plan;
 
+import io.duckdag.steps.StandardKinds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.pipeline.Pipeline;
@@ -16,7 +17,7 @@ class StepGraphTest {
     @Test
     void ancestors_are_every_step_reached_through_upstream_steps_in_plan_order() {
         Pipeline nightly = TestLoading.load(Path.of("pipelines/nightly.yaml"));
-        StepGraph graph = new Planner(TestLoading.ENV).graph(nightly, TestLoading.RUN_ID, TestLoading.RUN_DATE);
+        StepGraph graph = new Planner(TestLoading.ENV, StandardKinds.all(), Planner.Looks.NOTHING).graph(nightly, TestLoading.RUN_ID, TestLoading.RUN_DATE);
 
         assertThat(graph.ancestorsOf("download")).isEmpty();
         assertThat(graph.ancestorsOf("swap[income]")).containsExactly("download", "compact[income]", "verify[income]");

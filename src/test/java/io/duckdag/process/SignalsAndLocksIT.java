@@ -6,7 +6,7 @@ import io.duckdag.state.RunRecord;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.RunStore;
 import io.duckdag.state.StepStatus;
-import io.duckdag.steps.Processes;
+import io.duckdag.kind.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

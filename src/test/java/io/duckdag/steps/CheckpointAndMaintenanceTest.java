@@ -3,6 +3,7 @@ package io.duckdag.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.duckdag.kind.PlanContext;
 import io.duckdag.ExitCode;
 import io.duckdag.Failpoints;
 import io.duckdag.engine.Maintenance;
@@ -35,7 +36,7 @@ class CheckpointAndMaintenanceTest {
     }
 
     Pipeline pipeline(LakeFixture f) {
-        return new PipelineLoader(Map.of()).load(f.file, Map.of(), "20240101-000000-000", "2024-01-01");
+        return new PipelineLoader(Map.of(), StandardKinds.all()).load(f.file, Map.of(), "20240101-000000-000", "2024-01-01");
     }
 
     @Test
@@ -67,7 +68,8 @@ class CheckpointAndMaintenanceTest {
         assertThat(plan.step("compact[t]").reason()).startsWith("checkpoint no longer holds: live file ");
         assertThat(plan.step("swap[t]").reason()).isEqualTo("upstream verify[t] re-runs");
         PlannedStep swap = plan.step("swap[t]");
-        assertThat(new LakeInspector(pipeline(f)).staleCheckpoint(swap.step(), f.latest().step("swap[t]").orElseThrow(), first))
+        assertThat(StandardKinds.all().of(swap.step()).staleCheckpoint(f.latest().step("swap[t]").orElseThrow(),
+                new PlanContext(pipeline(f), first).forStep("swap[t]")))
                 .hasValueSatisfying(r -> assertThat(r).startsWith("live partition year=2024 of t no longer holds part-" + first));
     }
 
@@ -81,7 +83,7 @@ class CheckpointAndMaintenanceTest {
 
         assertThat(plan.step("compact[t]").description().impact()).containsExactly(
                 "partitions to rewrite: 1 (year=2023); unchanged, skipped: 1",
-                "in: 2 files, " + LakeInspector.human(Files.size(f.lake.resolve("t/year=2023/d.parquet"))
+                "in: 2 files, " + LakeLook.human(Files.size(f.lake.resolve("t/year=2023/d.parquet"))
                         + Files.size(f.lake.resolve("t").resolve(f.files("lake/t").stream().filter(n -> n.startsWith("year=2023/part")).findFirst().orElseThrow())))
                         + ", 3 rows (from footers)",
                 "out: about 1 files, at most 3 rows (duplicate keys collapse), sorted, zstd");
@@ -102,7 +104,7 @@ class CheckpointAndMaintenanceTest {
         assertThat(plan.step("compact[t]").description().impact()).containsExactly(
                 "partitions to rewrite: 0; tiered: 1 (year=2024), only their new files, compacted into one more sorted file beside "
                         + "the 1 compacted files they keep; unchanged, skipped: 0",
-                "in: 1 files, " + LakeInspector.human(Files.size(night)) + ", 1 rows (from footers)",
+                "in: 1 files, " + LakeLook.human(Files.size(night)) + ", 1 rows (from footers)",
                 "out: about 1 files, 1 rows, sorted, zstd");
         assertThat(plan.step("swap[t]").description().impact().get(0)).startsWith("puts 1 partitions live and moves their 1 current files to ");
         assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.duckdag.ExitCode;
 import io.duckdag.engine.RunOutcome;
-import io.duckdag.pipeline.StepType;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +109,7 @@ class DownloadSyncSpillTest {
                     type: sync-metadata
                 """);
         f.write("t/a.parquet", "SELECT 'a' AS code", 1000);
-        f.executors = StepExecutors.standard().with(StepType.SYNC_METADATA, new SyncMetadataStep(4, Duration.ofMillis(300)));
+        f.kinds = StandardKinds.all().with(new SyncMetadataStep(4, Duration.ofMillis(300)));
         Path db = dir.resolve("metadata.db");
 
         Process brief = HoldDatabase.start(db, 800, dir.resolve("ready1"));

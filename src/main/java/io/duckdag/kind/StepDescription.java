@@ -1,4 +1,4 @@
-package io.duckdag.plan;
+package io.duckdag.kind;
 
 import java.nio.file.Path;
 import java.util.Collections;

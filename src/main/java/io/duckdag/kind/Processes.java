@@ -1,4 +1,4 @@
-package io.duckdag.steps;
+package io.duckdag.kind;
 
 import java.io.IOException;
 import java.nio.file.Files;

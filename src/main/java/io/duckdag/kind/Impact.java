@@ -1,4 +1,4 @@
-package io.duckdag.plan;
+package io.duckdag.kind;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

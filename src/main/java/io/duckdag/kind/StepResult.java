@@ -1,4 +1,4 @@
-package io.duckdag.steps;
+package io.duckdag.kind;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package io.duckdag.steps;
+package io.duckdag.kind;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -7,13 +7,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A request to stop, with its reason ("interrupted", "timed out after 5m"). Steps register
- * what stops their work (kill a process tree, cancel a query); waits end early when it fires.
+ * A request to stop, with its cause and the sentence that says it ("interrupted", "timed out
+ * after 5m"). Steps register what stops their work (kill a process tree, cancel a query); waits
+ * end early when it fires.
  */
 public final class Cancellation {
+    /** Why a step was stopped: the user or the system interrupted the run, or the step ran past its timeout. */
+    public enum Cause { INTERRUPTED, TIMED_OUT }
+
     private final CountDownLatch fired = new CountDownLatch(1);
     private final List<Runnable> hooks = new ArrayList<>();
     private volatile String reason;
+    private volatile Cause cause;
 
     public boolean isCancelled() {
         return reason != null;
@@ -23,14 +28,25 @@ public final class Cancellation {
         return reason;
     }
 
+    /** Null until cancelled. */
+    public Cause cause() {
+        return cause;
+    }
+
+    /** An interrupt (Ctrl-C, SIGTERM): fires once; later calls are ignored. */
+    public void interrupt() {
+        cancel(Cause.INTERRUPTED, "interrupted");
+    }
+
     /** Fires once; later calls are ignored. */
-    public void cancel(String why) {
+    public void cancel(Cause why, String sentence) {
         List<Runnable> toRun;
         synchronized (this) {
             if (reason != null) {
                 return;
             }
-            reason = why;
+            cause = why;
+            reason = sentence;
             toRun = List.copyOf(hooks);
         }
         fired.countDown();
@@ -63,7 +79,7 @@ public final class Cancellation {
 
     public void throwIfCancelled() {
         if (reason != null) {
-            throw new StepCancelledException(reason);
+            throw new StepCancelledException(cause, reason);
         }
     }
 }

@@ -1,14 +1,13 @@
-package io.duckdag.steps;
+package io.duckdag.kind;
 
+import io.duckdag.StepFailure;
 import java.util.List;
 
 /**
- * A step's work failed; the message says what and where, for the run's output and record.
- * {@code outputTail} holds the last lines the step's command wrote in this attempt (empty when it
- * ran none), shown under the failure. A failure that is not {@code retryable} ends the step at
- * once, whatever its {@code retries}: trying again cannot help (a command that does not exist).
+ * A step's work failed; the message says what and where. A failure that is not
+ * {@code retryable} ends the step at once: trying again cannot help (a command that does not exist).
  */
-public final class StepFailedException extends RuntimeException {
+public final class StepFailedException extends StepFailure {
     private static final long serialVersionUID = 1L;
 
     private final transient List<String> outputTail;
@@ -30,10 +29,12 @@ public final class StepFailedException extends RuntimeException {
         this.retryable = retryable;
     }
 
+    @Override
     public List<String> outputTail() {
         return outputTail;
     }
 
+    @Override
     public boolean retryable() {
         return retryable;
     }

@@ -1,4 +1,4 @@
-package io.duckdag.steps;
+package io.duckdag.kind;
 
 import io.duckdag.Failpoints;
 import io.duckdag.pipeline.ExpandedStep;
