@@ -49,22 +49,37 @@ public final class Engine {
 
     /** What a run of this request would do, with each lake step's data impact. Writes nothing. */
     public Plan plan(RunRequest request) {
-        return plan(request, load(request), Planner.Looks.EVERYTHING, Optional.empty());
+        return plan(request, load(request), Planner.Looks.EVERYTHING);
     }
 
     /**
-     * @param pipeline the request's pipeline, loaded once by the caller
-     * @param newRunId the id a new run has already been given (under its lock), else one is made up
+     * The run a request is about: its pipeline, read once and expanded once for it, its id and
+     * date, and for a resume the record it carries on.
      */
-    private Plan plan(RunRequest request, Pipeline pipeline, Planner.Looks looks, Optional<String> newRunId) {
-        String today = LocalDate.now(clock).toString();
+    private record Target(Pipeline pipeline, String runId, String runDate, Optional<RunRecord> resuming) {
+    }
+
+    private Plan plan(RunRequest request, Target target, Planner.Looks looks) {
+        return new Planner(env, kinds, looks).plan(target.pipeline(), target.runId(), target.runDate(), target.resuming(),
+                request.selection());
+    }
+
+    /**
+     * Reads the pipeline, finds the run (a new id, or the run resumed), and expands the steps for
+     * it, which checks every with:. A resumed run keeps the params it started with, unless
+     * --param says otherwise now; the file is read again only when they differ from the ones it
+     * was read with (${params.x} may be anywhere, even in settings).
+     */
+    private Target load(RunRequest request) {
+        PipelineLoader loader = new PipelineLoader(env, kinds);
+        Pipeline pipeline = withStateDir(loader.read(request.file(), request.params()), request);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
         if (!request.resume()) {
-            String runId = newRunId.orElseGet(() -> store.newRunId(clock).value());
-            return new Planner(env, kinds, looks).plan(pipeline, runId, today, Optional.empty(), request.selection());
+            String runId = store.newRunId(clock).value();
+            String today = LocalDate.now(clock).toString();
+            return new Target(loader.expand(pipeline, runId, today), runId, today, Optional.empty());
         }
         RunRecord previous = resumed(request, pipeline, store);
-        // A resumed run keeps the params it started with, unless --param says otherwise now.
         Map<String, String> params = new LinkedHashMap<>();
         previous.params().forEach((k, v) -> {
             if (pipeline.params().containsKey(k)) {
@@ -72,16 +87,9 @@ public final class Engine {
             }
         });
         params.putAll(request.params());
-        // Loaded again only when the params differ: ${params.x} may be anywhere, even in settings.
-        Pipeline resumed = params.equals(pipeline.params()) ? pipeline
-                : withStateDir(new PipelineLoader(env, kinds).load(request.file(), params, previous.runId(), previous.runDate()), request);
-        return new Planner(env, kinds, looks)
-                .plan(resumed, previous.runId(), previous.runDate(), Optional.of(previous), request.selection());
-    }
-
-    private Pipeline load(RunRequest request) {
-        return withStateDir(new PipelineLoader(env, kinds).load(request.file(), request.params(), RunId.at(clock).value(),
-                LocalDate.now(clock).toString()), request);
+        Pipeline resumed = params.equals(pipeline.params()) ? pipeline : withStateDir(loader.read(request.file(), params), request);
+        return new Target(loader.expand(resumed, previous.runId(), previous.runDate()), previous.runId(), previous.runDate(),
+                Optional.of(previous));
     }
 
     /** The run that a resume carries on: the one named, else the latest unfinished one. */
@@ -96,17 +104,21 @@ public final class Engine {
 
     /** Runs the request under the pipeline's lock and returns how it ended. */
     public RunOutcome run(RunRequest request, RunListener listener, Cancellation interrupt) {
-        // Only the pipeline's name and the run id are needed before the lock: no plan, no look at the lake.
-        Pipeline pipeline = load(request);
+        // Only the pipeline and the run id are needed before the lock: no plan, no look at the lake.
+        Target target = load(request);
+        Pipeline pipeline = target.pipeline();
         Preflight.check(pipeline, kinds);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
-        String runId = request.resume() ? resumed(request, pipeline, store).runId() : store.newRunId(clock).value();
+        String runId = target.runId();
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), runId, clock.instant())) {
             new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
             // Under the lock the state is final: plan again, checking checkpoints against the lake,
             // without the impact lines that only a printed plan needs.
             // The run id the lock's holder file names is the run's own.
-            Plan plan = plan(request, pipeline, Planner.Looks.CHECKPOINTS, Optional.of(runId));
+            // A resumed run's record is read again: another run of it may have moved it on meanwhile.
+            Target locked = target.resuming().isEmpty() ? target : new Target(pipeline, runId, target.runDate(),
+                    Optional.of(store.load(runId).orElse(target.resuming().get())));
+            Plan plan = plan(request, locked, Planner.Looks.CHECKPOINTS);
             checkReviewed(request, plan);
             RecordedRun run = new RecordedRun(store, startRecord(plan));
             failpoints.hit("run-recorded");

@@ -225,7 +225,7 @@ final class Scheduler {
             List<String> outputTail = List.of();
             boolean retryable = true;
             boolean timedOut = false;
-            try (PrintWriter log = openLog(logFile);
+            try (PrintWriter log = openLog(logFile, step::redact);
                  AutoCloseable linked = interrupt.onCancel(cancel::interrupt)) {
                 log.println("=== " + id + " attempt " + attempt + " of " + maxAttempts + " at " + clock.instant());
                 log.flush();
@@ -260,9 +260,9 @@ final class Scheduler {
                         return StepStatus.INTERRUPTED;
                     }
                     timedOut = cancel.isCancelled();
-                    error = timedOut ? cancel.reason() : message(e);
+                    error = step.redact(timedOut ? cancel.reason() : message(e));
                     if (e instanceof StepFailure f) {
-                        outputTail = f.outputTail();
+                        outputTail = f.outputTail().stream().map(step::redact).toList();
                         retryable = f.retryable();
                     }
                     log.println("=== failed: " + error);
@@ -320,11 +320,12 @@ final class Scheduler {
         return d.compareTo(MAX_RETRY_DELAY) > 0 ? MAX_RETRY_DELAY : d;
     }
 
-    private static PrintWriter openLog(Path logFile) {
+    /** The step's log, appended to; what duckdag writes there has the step's secrets taken out. */
+    private static PrintWriter openLog(Path logFile, java.util.function.UnaryOperator<String> redact) {
         try {
             Files.createDirectories(logFile.getParent());
-            return new PrintWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND), true);
+            return new PrintWriter(new RedactingWriter(Files.newBufferedWriter(logFile, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND), redact), true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the step log " + logFile + ": " + e.getMessage(), e);
         }

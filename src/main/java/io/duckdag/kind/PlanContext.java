@@ -1,6 +1,7 @@
 package io.duckdag.kind;
 
 import io.duckdag.lake.LakeLayout;
+import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.state.RunStore;
 import java.nio.file.Path;
@@ -19,34 +20,46 @@ public final class PlanContext {
     private final LakeLayout layout;
     private final RunStore store;
     private final String runId;
-    private final String stepId;
+    private final ExpandedStep step;
     private final Map<String, Object> memo;
 
     public PlanContext(Pipeline pipeline, String runId) {
-        this(pipeline, LakeLayout.of(pipeline), new RunStore(pipeline.settings().stateDir(), pipeline.name()), runId, null,
-                new HashMap<>());
+        this(pipeline, LakeLayout.of(pipeline), new RunStore(pipeline.settings().stateDir(), pipeline.name()), runId, null, new HashMap<>());
     }
 
-    private PlanContext(Pipeline pipeline, LakeLayout layout, RunStore store, String runId, String stepId, Map<String, Object> memo) {
+    private PlanContext(Pipeline pipeline, LakeLayout layout, RunStore store, String runId, ExpandedStep step, Map<String, Object> memo) {
         this.pipeline = pipeline;
         this.layout = layout;
         this.store = store;
         this.runId = runId;
-        this.stepId = stepId;
+        this.step = step;
         this.memo = memo;
     }
 
     /** The same context, for one step (sharing the memo). */
-    public PlanContext forStep(String id) {
-        return new PlanContext(pipeline, layout, store, runId, id, memo);
+    public PlanContext forStep(ExpandedStep planned) {
+        return new PlanContext(pipeline, layout, store, runId, planned, memo);
     }
 
     /** The id of the step being planned ({@code compact[income]}). */
     public String stepId() {
-        if (stepId == null) {
+        return step().id();
+    }
+
+    /**
+     * {@code text} with the values the step took from the environment replaced by their
+     * {@code ${env.X}}. A description that shortens a user's value must redact it first: the
+     * plan redacts whole descriptions, but cannot find half a secret.
+     */
+    public String redact(String text) {
+        return step().redact(text);
+    }
+
+    private ExpandedStep step() {
+        if (step == null) {
             throw new IllegalStateException("a plan context asked for its step before forStep");
         }
-        return stepId;
+        return step;
     }
 
     public Pipeline pipeline() {

@@ -24,6 +24,12 @@ public record StepDescription(String summary, List<Path> reads, List<Path> write
         this(summary, reads, writes, List.of(), Map.of());
     }
 
+    /** The same description with {@code redact} applied to its sentences and paths. */
+    public StepDescription redacted(java.util.function.UnaryOperator<String> redact) {
+        return new StepDescription(redact.apply(summary), reads.stream().map(p -> Path.of(redact.apply(p.toString()))).toList(),
+                writes.stream().map(p -> Path.of(redact.apply(p.toString()))).toList(), impact.stream().map(redact).toList(), impactNumbers);
+    }
+
     public StepDescription withImpact(List<String> lines, Map<String, Long> numbers) {
         return new StepDescription(summary, reads, writes, lines, numbers);
     }

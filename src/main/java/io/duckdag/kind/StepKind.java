@@ -42,7 +42,10 @@ public interface StepKind<C extends StepConfig> extends StepType {
     @Override
     C bind(Node.Mapping with, Binding binding);
 
-    /** A sentence and the paths it reads and writes, from the configuration and the lake layout alone. */
+    /**
+     * A sentence and the paths it reads and writes, from the configuration and the lake layout
+     * alone. A value of the user's that it shortens goes through {@link PlanContext#redact} first.
+     */
     StepDescription describe(C config, PlanContext context);
 
     /**

@@ -9,7 +9,10 @@ import java.util.Optional;
 
 /**
  * One node of the expanded DAG: a step, or one item of a foreach step ({@code compact[income]}).
- * {@code with} is the interpolated configuration as plain values, for fingerprints and JSON.
+ * {@code with} is the interpolated configuration as plain values, for fingerprints and JSON,
+ * with {@code ${env.X}} kept as written; {@code config} has the values. {@code secrets} maps each
+ * value that came from the environment to how the pipeline names it: {@link #redact} takes them
+ * out of anything the step's run prints or records.
  */
 public record ExpandedStep(
         String id,
@@ -24,11 +27,34 @@ public record ExpandedStep(
         Optional<Duration> timeout,
         boolean enabled,
         TriggerRule triggerRule,
-        Location location) {
+        Location location,
+        Map<String, String> secrets) {
+    /** Shorter values are left alone: "1" or "yes" would be taken out of every number and word. */
+    static final int SHORTEST_SECRET = 4;
 
     public ExpandedStep {
         with = Collections.unmodifiableMap(new LinkedHashMap<>(with));
         dependsOn = List.copyOf(dependsOn);
+        Map<String, String> longEnough = new LinkedHashMap<>();
+        secrets.forEach((value, name) -> {
+            if (value.length() >= SHORTEST_SECRET) {
+                longEnough.put(value, name);
+            }
+        });
+        secrets = Collections.unmodifiableMap(longEnough);
+    }
+
+    /** {@code text} with every value that came from the environment replaced by its {@code ${env.X}}. */
+    public String redact(String text) {
+        if (text == null || secrets.isEmpty()) {
+            return text;
+        }
+        String out = text;
+        // Longest first, so that a value containing another is replaced whole.
+        for (String value : secrets.keySet().stream().sorted((a, b) -> b.length() - a.length()).toList()) {
+            out = out.replace(value, secrets.get(value));
+        }
+        return out;
     }
 
     public static String idOf(String specId, String item) {

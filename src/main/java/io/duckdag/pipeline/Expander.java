@@ -32,9 +32,13 @@ public final class Expander {
                 String name = item == null ? "step '" + spec.id() + "'" : "step '" + spec.id() + "' (item " + item + ")";
                 Node.Mapping with = (Node.Mapping) Interpolator.apply(spec.with(), base.withItem(item));
                 StepConfig config = spec.type().bind(with, new Binding(pipeline, spec, name, item, runDate));
+                // What is recorded and shown keeps ${env.X} as written; the values are what the step must never print.
+                Node.Mapping recorded = (Node.Mapping) Interpolator.apply(spec.with(), base.withItem(item).keepingEnv());
+                Map<String, String> secrets = new LinkedHashMap<>();
+                Interpolator.envNamed(spec.with(), env).forEach((k, v) -> secrets.put(v, "${env." + k + "}"));
                 out.add(new ExpandedStep(id, spec.id(), Optional.ofNullable(item), spec.type(), config,
-                        plain(with), dependencies(spec, item), spec.retries(), spec.retryDelay(), spec.timeout(),
-                        spec.enabled(), spec.triggerRule(), spec.location()));
+                        plain(recorded), dependencies(spec, item), spec.retries(), spec.retryDelay(), spec.timeout(),
+                        spec.enabled(), spec.triggerRule(), spec.location(), secrets));
             }
         }
         return out;

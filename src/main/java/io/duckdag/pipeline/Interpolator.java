@@ -61,6 +61,36 @@ public final class Interpolator {
         return new Node.Mapping(entries, mapping.location());
     }
 
+    /**
+     * The environment variables that {@code ${env.X}} names anywhere inside {@code node}, with
+     * their values in {@code env} (those that are set).
+     */
+    public static java.util.Map<String, String> envNamed(Node node, java.util.Map<String, String> env) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        collectEnv(node, env, out);
+        return out;
+    }
+
+    private static void collectEnv(Node node, java.util.Map<String, String> env, java.util.Map<String, String> out) {
+        if (node instanceof Node.Scalar scalar) {
+            java.util.regex.Matcher m = ENV_REF.matcher(scalar.text());
+            while (m.find()) {
+                if (m.start() == 0 || scalar.text().charAt(m.start() - 1) != '$') {
+                    String value = env.get(m.group(1));
+                    if (value != null) {
+                        out.put(m.group(1), value);
+                    }
+                }
+            }
+        } else if (node instanceof Node.Sequence sequence) {
+            sequence.items().forEach(n -> collectEnv(n, env, out));
+        } else {
+            ((Node.Mapping) node).entries().forEach(e -> collectEnv(e.value(), env, out));
+        }
+    }
+
+    private static final java.util.regex.Pattern ENV_REF = java.util.regex.Pattern.compile("\\$\\{\\s*env\\.([^}\\s]+)\\s*}");
+
     private static String lookup(String name, Location at, Scope scope) {
         if (name.startsWith("params.")) {
             String key = name.substring("params.".length());
@@ -80,7 +110,7 @@ public final class Interpolator {
                 throw new PipelineException(at, "'${" + name + "}' names the environment variable " + key
                         + ", which is not set; set it, or use a param instead");
             }
-            return value;
+            return scope.keepEnv() ? "${env." + key + "}" : value;
         }
         switch (name) {
             case "item":

@@ -52,6 +52,22 @@ public final class PipelineLoader {
      * @param runDate        likewise for {@code ${run.date}}
      */
     public Pipeline load(Path file, Map<String, String> paramOverrides, String runId, String runDate) {
+        return expand(read(file, paramOverrides), runId, runDate);
+    }
+
+    /**
+     * The pipeline with its steps expanded for this run id and date, which checks every step's
+     * {@code with:}; a plan for the same run uses this expansion rather than making another.
+     */
+    public Pipeline expand(Pipeline pipeline, String runId, String runDate) {
+        return pipeline.withExpansion(new Expansion(runId, runDate, new Expander(pipeline, env).expand(runId, runDate)));
+    }
+
+    /**
+     * Everything but the steps' {@code with:}, which only expansion checks: a caller that
+     * learns the run id from the pipeline (its state folder) reads first, then {@link #expand}s.
+     */
+    public Pipeline read(Path file, Map<String, String> paramOverrides) {
         String display = file.toString();
         String text = YamlReader.readText(file, display);
         Node.Mapping root = yaml.parse(text, display);
@@ -87,9 +103,7 @@ public final class PipelineLoader {
         checkDependencies(steps, byId);
         checkCycles(steps, byId);
 
-        Pipeline pipeline = new Pipeline(name, description, display, sha256(text), settings, params, tables, steps, null);
-        // Expanding binds every with:, so this is where its errors are found; a run with this id and date reuses it.
-        return pipeline.withExpansion(new Expansion(runId, runDate, new Expander(pipeline, env).expand(runId, runDate)));
+        return new Pipeline(name, description, display, sha256(text), settings, params, tables, steps, null);
     }
 
     private Map<String, String> params(Optional<Node> node, Map<String, String> overrides, String file) {

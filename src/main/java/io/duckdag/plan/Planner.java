@@ -70,7 +70,7 @@ public final class Planner {
         Map<String, String> inputs = new LinkedHashMap<>();
         for (ExpandedStep step : graph.inOrder()) {
             StepKinds.Bound<?> kind = kinds.of(step);
-            PlanContext here = context.forStep(step.id());
+            PlanContext here = context.forStep(step);
             Map<String, Object> config = Fingerprints.configOf(step, kind, pipeline);
             String fingerprint = Fingerprints.of(config);
             List<String> changes = new ArrayList<>();
@@ -87,6 +87,7 @@ public final class Planner {
                 }
                 description = description.withImpact(impact, found.numbers());
             }
+            description = description.redacted(step::redact);
             PlannedStep planned = new PlannedStep(step, graph.level(step.id()), d.action, d.why, d.reason,
                     description, config, fingerprint, changes);
             decided.put(step.id(), planned);

@@ -95,7 +95,7 @@ public final class ShellStep implements StepKind<ShellStep.Config> {
 
     @Override
     public StepDescription describe(Config s, PlanContext context) {
-        String command = s.script().map(c -> "sh -c " + quoted(c)).orElseGet(() -> String.join(" ", s.argv()));
+        String command = s.script().map(c -> "sh -c " + quoted(context.redact(c))).orElseGet(() -> context.redact(String.join(" ", s.argv())));
         return new StepDescription("run " + command + " in " + s.workdir().orElse(Path.of(".")), List.of(), List.of());
     }
 
@@ -111,8 +111,11 @@ public final class ShellStep implements StepKind<ShellStep.Config> {
         if (!Files.isDirectory(workdir)) {
             throw new StepFailedException("workdir " + workdir + " is not a folder; create it or fix 'workdir' in step " + ctx.step().id());
         }
+        // The output goes straight to the log, unless the step was given values from the
+        // environment: then it is copied line by line with those values taken out.
+        boolean redact = !ctx.step().secrets().isEmpty();
         ProcessBuilder pb = new ProcessBuilder(command).directory(workdir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(ctx.logFile().toFile()))
+                .redirectOutput(redact ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.appendTo(ctx.logFile().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(shell.env());
         pb.environment().put("DUCKDAG_RUN_ID", ctx.runId());
@@ -130,6 +133,7 @@ public final class ShellStep implements StepKind<ShellStep.Config> {
             throw new StepFailedException("cannot start " + command.get(0) + ": " + e.getMessage() + "; not retried", List.of(), false);
         }
         ctx.processStarted().accept(process.pid());
+        Thread copier = redact ? copyRedacted(process, ctx) : null;
         int exit;
         try (AutoCloseable stop = ctx.cancellation().onCancel(() -> Processes.stopTree(process.toHandle()))) {
             exit = process.waitFor();
@@ -137,6 +141,9 @@ public final class ShellStep implements StepKind<ShellStep.Config> {
             Processes.stopTree(process.toHandle());
             Thread.currentThread().interrupt();
             throw new StepCancelledException(Cancellation.Cause.INTERRUPTED, "interrupted");
+        }
+        if (copier != null) {
+            copier.join(SIGNAL_GRACE.toMillis()); // a child left in the background may hold the output open
         }
         if (exit == 130 || exit == 143) {
             // Dead of SIGINT or SIGTERM (or a shell saying so): a terminal's Ctrl-C reaches the
@@ -166,6 +173,27 @@ public final class ShellStep implements StepKind<ShellStep.Config> {
                     + " executable (chmod +x) and is a program or script", tail, false);
             default -> new StepFailedException("command exited with code " + exit, tail, true);
         };
+    }
+
+    /** Copies the command's output into the log a line at a time, through the step's redaction. */
+    private static Thread copyRedacted(Process process, StepContext ctx) {
+        Thread t = new Thread(() -> {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+                 java.io.Writer log = Files.newBufferedWriter(ctx.logFile(), java.nio.charset.StandardCharsets.UTF_8,
+                         java.nio.file.StandardOpenOption.APPEND)) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    log.write(ctx.step().redact(line));
+                    log.write('\n');
+                    log.flush();
+                }
+            } catch (java.io.IOException e) {
+                // the process was stopped, or the log cannot be written: the exit code still decides
+            }
+        }, "duckdag-output-" + ctx.step().id());
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Where this attempt's output begins in the log: the command appends after what is there. */

@@ -70,7 +70,7 @@ public final class SqlStep implements StepKind<SqlStep.Config> {
 
     @Override
     public StepDescription describe(Config q, PlanContext context) {
-        String first = q.sql().strip().lines().findFirst().orElse("");
+        String first = context.redact(q.sql()).strip().lines().findFirst().orElse("");
         String where = q.database().map(db -> "on " + db).orElse("in memory");
         return new StepDescription("run SQL " + where + ": " + first + (q.sql().strip().contains("\n") ? " ..." : ""),
                 List.of(), q.database().map(List::of).orElse(List.of()));

@@ -69,7 +69,7 @@ class CheckpointAndMaintenanceTest {
         assertThat(plan.step("swap[t]").reason()).isEqualTo("upstream verify[t] re-runs");
         PlannedStep swap = plan.step("swap[t]");
         assertThat(StandardKinds.all().of(swap.step()).staleCheckpoint(f.latest().step("swap[t]").orElseThrow(),
-                new PlanContext(pipeline(f), first).forStep("swap[t]")))
+                new PlanContext(pipeline(f), first).forStep(swap.step())))
                 .hasValueSatisfying(r -> assertThat(r).startsWith("live partition year=2024 of t no longer holds part-" + first));
     }
 
