@@ -23,9 +23,9 @@ class FailpointCatalogTest {
     /** Every call of Failpoints.hit in the code, as written, with the catalog entries it makes. */
     static final Map<String, List<String>> CALLS = Map.of(
             "engine/Engine.java: \"run-recorded\"", List.of("run-recorded"),
-            "engine/Scheduler.java: \"before:\" + id", List.of("before:STEP"),
-            "engine/Scheduler.java: \"after:\" + id", List.of("after:STEP"),
-            "engine/Scheduler.java: \"recorded:\" + id", List.of("recorded:STEP"),
+            "engine/Attempts.java: \"before:\" + id", List.of("before:STEP"),
+            "engine/Attempts.java: \"after:\" + id", List.of("after:STEP"),
+            "engine/Attempts.java: \"recorded:\" + id", List.of("recorded:STEP"),
             "steps/CompactStep.java: \"compact:partition-done:\" + table.name()", List.of("compact:partition-done:TABLE"),
             "steps/SyncMetadataStep.java: \"sync:before-commit\"", List.of("sync:before-commit"),
             // The journal's points are prefixed by whoever applies an entry: "swap:TABLE", "rollback:TABLE", or "recover".
