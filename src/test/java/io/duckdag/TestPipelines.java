@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * puts after its own settings (fixtures/lake-fixture/settings.yaml).
  */
 public final class TestPipelines {
-    private static final Pattern MARKER = Pattern.compile("\\{\\{([a-z_]+)}}");
+    private static final Pattern MARKER = Pattern.compile("\\{\\{([a-z][a-z0-9_]*)}}");
 
     /** The text of fixtures/{@code name}.yaml, which has no markers. */
     public static String text(String name) {
