@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.duckdag.TestPipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,24 +20,7 @@ class LakeCliTest {
     Path dir;
 
     Path pipeline() throws Exception {
-        Path file = dir.resolve("lake.yaml");
-        Files.writeString(file, """
-                pipeline: lake
-                settings:
-                  lake: %1$s/lake
-                  staging: %1$s/staging
-                  backups: %1$s/backups
-                  metadata_db: %1$s/metadata.db
-                  state_dir: %1$s/state
-                  duckdb: { temp_directory: %1$s/tmp }
-                tables:
-                  t: { partition_by: [year], sort_by: [code] }
-                steps:
-                  - { id: compact, type: compact, foreach: tables }
-                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
-                  - { id: sync, type: sync-metadata, depends_on: [swap] }
-                """.formatted(dir));
+        Path file = TestPipelines.write(dir.resolve("lake.yaml"), "lake", Map.of("dir", dir));
         Files.createDirectories(dir.resolve("lake/t/year=2024"));
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
             c.createStatement().execute("COPY (SELECT * FROM (VALUES ('b'), ('a')) v(code)) TO '" + dir.resolve("lake/t/year=2024/x.parquet") + "' (FORMAT PARQUET)");
@@ -86,25 +71,7 @@ class LakeCliTest {
     @Test
     void a_table_whose_compaction_fails_does_not_keep_an_all_done_sync_from_creating_the_other_views() throws Exception {
         Path file = dir.resolve("two.yaml");
-        String pipeline = """
-                pipeline: two
-                settings:
-                  lake: %1$s/lake
-                  staging: %1$s/staging
-                  backups: %1$s/backups
-                  metadata_db: %1$s/metadata.db
-                  state_dir: %1$s/state
-                  duckdb: { temp_directory: %1$s/tmp }
-                tables:
-                  good: { partition_by: [year], sort_by: [code] }
-                  bad:  { partition_by: [year], sort_by: [no_such_column] }
-                steps:
-                  - { id: compact, type: compact, foreach: tables }
-                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
-                  - { id: sync, type: sync-metadata, depends_on: [swap], trigger_rule: all_done }
-                """.formatted(dir);
-        Files.writeString(file, pipeline);
+        TestPipelines.write(file, "good-and-bad", Map.of("dir", dir, "bad_sort_by", "no_such_column"));
         for (String table : new String[] {"good", "bad"}) {
             Files.createDirectories(dir.resolve("lake/" + table + "/year=2024"));
             try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
@@ -125,7 +92,7 @@ class LakeCliTest {
             assertThat(rs.getString(1)).isEqualTo("a,b,c");
         }
 
-        Files.writeString(file, pipeline.replace("sort_by: [no_such_column]", "sort_by: [code]"));
+        TestPipelines.write(file, "good-and-bad", Map.of("dir", dir, "bad_sort_by", "code"));
         CliRunner.Result resume = CliRunner.run("run", file.toString(), "--resume");
 
         assertThat(resume.exitCode()).as(resume.out() + resume.err()).isZero();
@@ -254,25 +221,10 @@ class LakeCliTest {
         assertThat(latest.resolve("compact[t].log")).content().doesNotContain("sql>");
     }
 
-    /** A pipeline of table t (sort_by and key as given) over dir/lake, with a step before the lake steps if {@code first} is set. */
-    Path pipelineWith(String table, String first) throws Exception {
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, """
-                pipeline: p
-                settings:
-                  lake: %1$s/lake
-                  staging: %1$s/staging
-                  backups: %1$s/backups
-                  metadata_db: %1$s/metadata.db
-                  state_dir: %1$s/state
-                  duckdb: { temp_directory: %1$s/tmp }
-                tables:
-                  %2$s
-                steps:%3$s
-                  - { id: compact, type: compact, foreach: tables%4$s }
-                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-                """.formatted(dir, table, first.isEmpty() ? "" : "\n  " + first, first.isEmpty() ? "" : ", depends_on: [first]"));
-        return file;
+    /** A pipeline of table t (sort_by and key as given) over dir/lake, with a shell step before the lake steps if {@code shellFirst}. */
+    Path pipelineWith(String table, boolean shellFirst) throws Exception {
+        return TestPipelines.write(dir.resolve("p.yaml"), shellFirst ? "shell-then-compact-verify" : "compact-verify",
+                Map.of("dir", dir, "table", table));
     }
 
     void parquet(String relative, String select) throws Exception {
@@ -287,7 +239,7 @@ class LakeCliTest {
     void plan_and_validate_refuse_a_sort_by_or_key_column_that_no_file_has_with_its_place_and_a_did_you_mean() throws Exception {
         parquet("lake/t/year=2023/a.parquet", "SELECT 'x' AS ts_code, DATE '2023-01-02' AS trade_date, 1.5 AS close");
         parquet("lake/t/year=2024/b.parquet", "SELECT 'y' AS ts_code, DATE '2024-01-02' AS trade_date, 2.5 AS close");
-        String file = pipelineWith("t: { partition_by: [year], sort_by: [ts_cod, TRADE_DATE], key: [ts_code, trade_dat] }", "").toString();
+        String file = pipelineWith("t: { partition_by: [year], sort_by: [ts_cod, TRADE_DATE], key: [ts_code, trade_dat] }", false).toString();
         String expected = "error: " + file + ":10:40: table t: sort_by column ts_cod is in none of its 2 files; did you mean 'ts_code'? "
                 + "(columns: ts_code, trade_date, close)\n"
                 + "error: " + file + ":10:76: table t: key column trade_dat is in none of its 2 files; did you mean 'trade_date'? "
@@ -305,7 +257,7 @@ class LakeCliTest {
         assertThat(validate.err()).isEqualTo(expected);
 
         // A-Z case does not matter (TRADE_DATE is trade_date), and partition columns come from the folders.
-        String fixed = pipelineWith("t: { partition_by: [year], sort_by: [TS_CODE, year], key: [ts_code, trade_date] }", "").toString();
+        String fixed = pipelineWith("t: { partition_by: [year], sort_by: [TS_CODE, year], key: [ts_code, trade_date] }", false).toString();
         assertThat(CliRunner.run("plan", fixed).exitCode()).isZero();
         assertThat(CliRunner.run("validate", fixed).out()).endsWith("pipeline p is valid (2 steps, 2 after expansion).\n");
     }
@@ -320,7 +272,7 @@ class LakeCliTest {
                 Files.setLastModifiedTime(f, java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L + i * 1000L));
             }
         }
-        String file = pipelineWith("t: { partition_by: [year], sort_by: [m] }", "").toString();
+        String file = pipelineWith("t: { partition_by: [year], sort_by: [m] }", false).toString();
 
         CliRunner.Result plan = CliRunner.run("plan", file);
 
@@ -331,7 +283,7 @@ class LakeCliTest {
 
     @Test
     void a_lake_folder_that_does_not_exist_is_an_error_unless_a_step_before_the_lake_steps_may_create_it() throws Exception {
-        String file = pipelineWith("t: { partition_by: [year], sort_by: [code] }", "").toString();
+        String file = pipelineWith("t: { partition_by: [year], sort_by: [code] }", false).toString();
 
         CliRunner.Result plan = CliRunner.run("plan", file);
         assertThat(plan.exitCode()).isEqualTo(2);
@@ -340,8 +292,7 @@ class LakeCliTest {
         // validate works without a lake.
         assertThat(CliRunner.run("validate", file).exitCode()).isZero();
 
-        String fetched = pipelineWith("t: { partition_by: [year], sort_by: [code] }",
-                "- { id: first, type: shell, with: { command: \"true\" } }").toString();
+        String fetched = pipelineWith("t: { partition_by: [year], sort_by: [code] }", true).toString();
         CliRunner.Result warned = CliRunner.run("plan", fetched);
         assertThat(warned.exitCode()).as(warned.err()).isZero();
         assertThat(warned.out()).contains("warning: the lake folder " + dir.resolve("lake") + " does not exist yet; the steps that run "

@@ -2,6 +2,7 @@ package io.duckdag.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckdag.TestPipelines;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -23,35 +24,7 @@ class ReportTest {
      * once, so its error (which names the program) must be escaped in the page.
      */
     static Path pipeline(Path dir) throws Exception {
-        Path file = dir.resolve("lake.yaml");
-        Files.writeString(file, """
-                pipeline: lake
-                settings:
-                  lake: %1$s/lake
-                  staging: %1$s/staging
-                  backups: %1$s/backups
-                  metadata_db: %1$s/metadata.db
-                  state_dir: %1$s/state
-                  duckdb: { temp_directory: %1$s/tmp }
-                tables:
-                  t: { partition_by: [year], sort_by: [code] }
-                steps:
-                  - { id: compact, type: compact, foreach: tables }
-                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
-                  - { id: sync, type: sync-metadata, depends_on: [swap] }
-                  - id: fetch
-                    type: shell
-                    retries: 1
-                    retry_delay: 50ms
-                    with: { command: ["<script>alert('x')</script>"] }
-                  - id: flaky
-                    type: shell
-                    retries: 1
-                    retry_delay: 50ms
-                    with: { command: "exit 7" }
-                  - { id: publish, type: shell, depends_on: [fetch, flaky, sync], with: { command: "true" } }
-                """.formatted(dir));
+        Path file = TestPipelines.write(dir.resolve("lake.yaml"), "lake-and-shell-steps", Map.of("dir", dir));
         for (String year : new String[] {"2023", "2024"}) {
             Files.createDirectories(dir.resolve("lake/t/year=" + year));
             try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {

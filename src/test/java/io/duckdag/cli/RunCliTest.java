@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.duckdag.TestPipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -115,14 +117,7 @@ class RunCliTest {
     /** Folders a run would write are tried before any work: a file in the way, or a read-only mount, is named with the OS's reason. */
     @Test
     void a_folder_that_cannot_be_written_stops_the_run_before_any_work() throws Exception {
-        Path file = dir.resolve("p.yaml");
-        Files.writeString(file, """
-                pipeline: p
-                settings: { state_dir: %1$s/state, lake: %1$s/lake, staging: %1$s/staging/deeper, backups: %1$s/backups }
-                tables: { t: { partition_by: [year], sort_by: [c] } }
-                steps:
-                  - { id: compact, type: compact, foreach: tables }
-                """.formatted(dir));
+        Path file = TestPipelines.write(dir.resolve("p.yaml"), "compact-only", Map.of("dir", dir, "lake", dir.resolve("lake")));
         Files.writeString(dir.resolve("state"), "not a folder");
         CliRunner.Result state = CliRunner.run("run", file.toString());
         assertThat(state.exitCode()).isEqualTo(2);
@@ -145,7 +140,7 @@ class RunCliTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a read-only tmpfs here (" + said.strip()
                 + "): the read-only lake case is not tried");
         try {
-            Files.writeString(file, Files.readString(file).replace(dir + "/lake", ro + "/lake"));
+            TestPipelines.write(file, "compact-only", Map.of("dir", dir, "lake", ro.resolve("lake")));
             CliRunner.Result lake = CliRunner.run("run", file.toString());
             assertThat(lake.exitCode()).isEqualTo(2);
             assertThat(lake.err()).isEqualTo("error: settings.lake: duckdag cannot write in " + ro + " (to create " + ro.resolve("lake")

@@ -2,6 +2,7 @@ package io.duckdag.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckdag.TestPipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,6 +10,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,25 +26,7 @@ class UnreadableFileTest {
     Path dir;
 
     Path pipeline(String onUnreadable) throws Exception {
-        Path file = dir.resolve("lake.yaml");
-        Files.writeString(file, """
-                pipeline: lake
-                settings:
-                  lake: %1$s/lake
-                  staging: %1$s/staging
-                  backups: %1$s/backups
-                  quarantine: %1$s/quarantine
-                  metadata_db: %1$s/metadata.db
-                  state_dir: %1$s/state
-                  duckdb: { temp_directory: %1$s/tmp }
-                tables:
-                  t: { partition_by: [year], sort_by: [id], on_unreadable: %2$s }
-                steps:
-                  - { id: compact, type: compact, foreach: tables }
-                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
-                  - { id: sync, type: sync-metadata, depends_on: [swap] }
-                """.formatted(dir, onUnreadable));
+        Path file = TestPipelines.write(dir.resolve("lake.yaml"), "quarantine", Map.of("dir", dir, "on_unreadable", onUnreadable));
         write("lake/t/year=2024/a.parquet", "SELECT i AS id, 'a' || i AS s FROM range(0, 100) t(i)");
         write("lake/t/year=2024/b.parquet", "SELECT i AS id, 'b' || i AS s FROM range(100, 150) t(i)");
         write("lake/t/year=2024/c.parquet", "SELECT i AS id, 'c' || i AS s FROM range(150, 2150) t(i)");

@@ -2,6 +2,7 @@ package io.duckdag.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckdag.TestPipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,31 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * rows (count and checksum) of a run that was never killed.
  */
 class LakeCrashIT {
-    static final String PIPELINE = """
-            pipeline: crash
-            tables:
-              income: { partition_by: [year], sort_by: [ts_code, end_date], key: [ts_code, end_date, report_type] }
-              daily_basic: { partition_by: [year], sort_by: [ts_code, trade_date] }
-            steps:
-              - id: download
-                type: download
-                with: { source: demo, date: "2024-07-15", rows: 3000, files: 8, seed: 11 }
-              - id: compact
-                type: compact
-                foreach: tables
-                depends_on: [download]
-              - id: verify
-                type: verify
-                foreach: tables
-                depends_on: [compact]
-              - id: swap
-                type: swap
-                foreach: tables
-                depends_on: [verify]
-              - id: sync-metadata
-                type: sync-metadata
-                depends_on: [swap]
-            """;
+    static final String PIPELINE = TestPipelines.text("crash");
 
     static Map<String, String> reference;
     static String downloadedIncome;

@@ -2,6 +2,7 @@ package io.duckdag.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckdag.TestPipelines;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,17 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * rows are exactly those of a run that was never killed, and the journal is empty.
  */
 class TierAndQuarantineCrashIT {
-    static final String PIPELINE = """
-            pipeline: crash
-            tables:
-              daily_basic: { partition_by: [year], sort_by: [ts_code, trade_date], on_unreadable: quarantine }
-            steps:
-              - { id: download, type: download, with: { source: demo, tables: [daily_basic], date: "2024-07-15", rows: 3000, files: 8, seed: 11 } }
-              - { id: compact, type: compact, foreach: tables, depends_on: [download] }
-              - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-              - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
-              - { id: sync-metadata, type: sync-metadata, depends_on: [swap] }
-            """;
+    static final String PIPELINE = TestPipelines.text("crash-daily-basic-quarantine");
 
     /** A first run compacts every partition; then a night's small file (rows copied from it) lands in 2024. */
     static void compactedThenANight(Path cwd) throws Exception {

@@ -3,6 +3,7 @@ package io.duckdag.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.ExitCode;
+import io.duckdag.TestPipelines;
 import io.duckdag.engine.RunOutcome;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
@@ -16,24 +17,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** compact, verify, swap and sync-metadata on small hand-made lakes whose right answer is known row by row. */
 class CompactVerifySwapTest {
-    static final String STEPS = """
-            steps:
-              - id: compact
-                type: compact
-                foreach: tables
-              - id: verify
-                type: verify
-                foreach: tables
-                depends_on: [compact]
-              - id: swap
-                type: swap
-                foreach: tables
-                depends_on: [verify]
-              - id: sync
-                type: sync-metadata
-                depends_on: [swap]
-            """;
-    static final String KEYED = "tables:\n  t: { partition_by: [year], sort_by: [code, d], key: [code, d] }\n" + STEPS;
+    static final String STEPS = TestPipelines.text("lake-fixture/compact-verify-swap-sync");
+    static final String KEYED_TABLES = "tables:\n  t: { partition_by: [year], sort_by: [code, d], key: [code, d] }\n";
+    static final String KEYED = KEYED_TABLES + STEPS;
+
+    /** {@link #STEPS} with {@code with} (such as "{ full: true }") given to compact. */
+    static String stepsCompactingWith(String with) {
+        String compact = "type: compact\n    foreach: tables\n";
+        if (!STEPS.contains(compact)) {
+            throw new IllegalStateException("the compact step of STEPS is not written as this helper expects:\n" + STEPS);
+        }
+        return STEPS.replace(compact, compact + "    with: " + with + "\n");
+    }
 
     @TempDir
     Path dir;
@@ -89,7 +84,7 @@ class CompactVerifySwapTest {
         assertThat(f.rows("SELECT year, code, d, v FROM " + f.live("t") + " WHERE year = 2023 ORDER BY ALL"))
                 .containsExactly("2023|X|1|x", "2023|Y|3|y2", "2023|Z|9|z-revised");
 
-        f.pipeline(KEYED.replace("type: compact\n    foreach: tables", "type: compact\n    foreach: tables\n    with: { full: true }"));
+        f.pipeline(KEYED_TABLES + stepsCompactingWith("{ full: true }"));
         RunOutcome full = f.run();
         assertThat(full.record().step("compact[t]").orElseThrow().metrics()).containsEntry("partitions_rewritten", 2);
         assertThat(f.rows("SELECT count(*) FROM " + f.live("t"))).containsExactly("7");
@@ -212,8 +207,8 @@ class CompactVerifySwapTest {
 
     @Test
     void a_small_target_file_size_splits_a_partition_into_sorted_files_that_follow_each_other() throws Exception {
-        LakeFixture f = new LakeFixture(dir).pipeline(("tables:\n  t: { partition_by: [year], sort_by: [k] }\n" + STEPS)
-                .replace("type: compact\n    foreach: tables", "type: compact\n    foreach: tables\n    with: { target_file_size: 20KB }"));
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [k] }\n"
+                + stepsCompactingWith("{ target_file_size: 20KB }"));
         for (int i = 0; i < 4; i++) {
             f.write("t/year=2024/f" + i + ".parquet", "SELECT (hash(i, " + i + ") % 100000)::BIGINT AS k, md5(i::VARCHAR) AS payload FROM range(3000) r(i)", 1000 + i);
         }

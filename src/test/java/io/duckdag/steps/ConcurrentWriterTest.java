@@ -25,9 +25,8 @@ class ConcurrentWriterTest {
 
     @Test
     void rows_written_during_a_run_are_never_lost_nor_doubled() throws Exception {
-        LakeFixture f = new LakeFixture(dir).pipeline(CompactVerifySwapTest.STEPS.replace("type: compact\n    foreach: tables",
-                "type: compact\n    foreach: tables\n    with: { full: true }")
-                .replace("steps:", "tables:\n  t: { partition_by: [year], sort_by: [id] }\nsteps:"));
+        LakeFixture f = new LakeFixture(dir).pipeline("tables:\n  t: { partition_by: [year], sort_by: [id] }\n"
+                + CompactVerifySwapTest.stepsCompactingWith("{ full: true }"));
         AtomicLong nextId = new AtomicLong();
         for (int i = 0; i < 12; i++) {
             writeFile(f, 2023 + i % 2, nextId, 500, "seed" + i);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.duckdag.ExitCode;
+import io.duckdag.TestPipelines;
 import io.duckdag.engine.RunOutcome;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,18 +45,8 @@ class DownloadSyncSpillTest {
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
-            LakeFixture f = new LakeFixture(dir).pipeline("""
-                    steps:
-                      - id: good
-                        type: download
-                        with: { source: http, url: "%1$s/flaky.csv", to: %2$s/in/good.csv, sha256: %3$s }
-                      - id: wrong-sum
-                        type: download
-                        with: { source: http, url: "%1$s/flaky.csv", to: %2$s/in/bad.csv, sha256: %4$s }
-                      - id: missing
-                        type: download
-                        with: { source: http, url: "%1$s/missing.csv", to: %2$s/in/missing.csv }
-                    """.formatted(base, dir, sha, "0".repeat(64)));
+            LakeFixture f = new LakeFixture(dir).pipeline(TestPipelines.text("lake-fixture/http-downloads",
+                    Map.of("base", base, "dir", dir, "sha256", sha, "wrong_sha256", "0".repeat(64))));
 
             RunOutcome r = f.run();
 
@@ -72,15 +64,7 @@ class DownloadSyncSpillTest {
 
     @Test
     void demo_download_is_deterministic_and_delivers_each_file_once() throws Exception {
-        String body = """
-                tables:
-                  income: { partition_by: [year], sort_by: [ts_code, end_date], key: [ts_code, end_date, report_type] }
-                  daily_basic: { partition_by: [year], sort_by: [ts_code, trade_date] }
-                steps:
-                  - id: download
-                    type: download
-                    with: { source: demo, date: "2024-07-15", rows: 3000, files: 12, seed: 7 }
-                """;
+        String body = TestPipelines.text("lake-fixture/demo-download");
         LakeFixture a = new LakeFixture(dir.resolve("a")).pipeline(body);
         LakeFixture b = new LakeFixture(dir.resolve("b")).pipeline(body);
         a.run();
@@ -101,13 +85,7 @@ class DownloadSyncSpillTest {
 
     @Test
     void sync_waits_for_a_process_holding_the_metadata_database_then_fails_naming_it() throws Exception {
-        LakeFixture f = new LakeFixture(dir).pipeline("""
-                tables:
-                  t: { sort_by: [code] }
-                steps:
-                  - id: sync
-                    type: sync-metadata
-                """);
+        LakeFixture f = new LakeFixture(dir).pipeline(TestPipelines.text("lake-fixture/sync-flat-t"));
         f.write("t/a.parquet", "SELECT 'a' AS code", 1000);
         f.kinds = StandardKinds.all().with(new SyncMetadataStep(4, Duration.ofMillis(300)));
         Path db = dir.resolve("metadata.db");

@@ -2,6 +2,7 @@ package io.duckdag.steps;
 
 import io.duckdag.kind.Cancellation;
 import io.duckdag.Failpoints;
+import io.duckdag.TestPipelines;
 import io.duckdag.engine.Engine;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
@@ -59,18 +60,7 @@ final class LakeFixture {
     /** Writes the pipeline: settings pointing here, then {@code body} (tables and steps). */
     LakeFixture pipeline(String body) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(file, """
-                pipeline: p
-                settings:
-                  lake: %1$s/lake
-                  staging: %1$s/staging
-                  backups: %1$s/backups
-                  quarantine: %1$s/quarantine
-                  metadata_db: %1$s/metadata.db
-                  state_dir: %1$s/state
-                  keep_backups: 2
-                  duckdb: { memory_limit: 512MB, threads: 2, temp_directory: %1$s/tmp }
-                """.formatted(dir) + body);
+        Files.writeString(file, TestPipelines.text("lake-fixture/settings", Map.of("dir", dir)) + body);
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.duckdag.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.ExitCode;
+import io.duckdag.TestPipelines;
 import io.duckdag.engine.RunOutcome;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,16 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * an older DuckDB JDBC driver in a child process, as a user's client would.
  */
 class MetadataStorageVersionTest {
-    static final String TABLES = """
-            tables:
-              t: { partition_by: [year], sort_by: [code] }
-              u: { sort_by: [code] }
-            """;
-    static final String SYNC = TABLES + """
-            steps:
-              - id: sync
-                type: sync-metadata
-            """;
+    static final String SYNC = TestPipelines.text("lake-fixture/sync-t-and-u");
     static final String TAG = "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()";
 
     @TempDir
@@ -78,12 +70,7 @@ class MetadataStorageVersionTest {
         assertThat(refused.error()).contains("Trying to read a database file with version number");
 
         // As an earlier duckdag left it; and a sync of t only must keep the view of u.
-        f.pipeline(TABLES + """
-                steps:
-                  - id: sync
-                    type: sync-metadata
-                    with: { tables: [t] }
-                """);
+        f.pipeline(TestPipelines.text("lake-fixture/sync-t-of-t-and-u"));
         RunOutcome r = f.run();
 
         assertThat(r.exitCode()).isEqualTo(ExitCode.OK);

@@ -3,6 +3,7 @@ package io.duckdag.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.ExitCode;
+import io.duckdag.TestPipelines;
 import io.duckdag.engine.RunOutcome;
 import io.duckdag.state.StepStatus;
 import java.nio.file.Path;
@@ -22,16 +23,7 @@ class OutOfMemoryTest {
 
     @Test
     void a_table_too_big_for_memory_fails_clearly_and_the_other_views_are_refreshed() throws Exception {
-        LakeFixture f = new LakeFixture(dir).pipeline("""
-                tables:
-                  big: { partition_by: [year], sort_by: [s, i], on_unreadable: quarantine }
-                  small: { partition_by: [year], sort_by: [i] }
-                steps:
-                  - { id: compact, type: compact, foreach: tables }
-                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
-                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
-                  - { id: sync, type: sync-metadata, depends_on: [swap], trigger_rule: all_done }
-                """).limitMemory("32MB");
+        LakeFixture f = new LakeFixture(dir).pipeline(TestPipelines.text("lake-fixture/big-and-small")).limitMemory("32MB");
         // Three 30 MB strings compress to 4 MB on disk but cannot be sorted in 32 MB.
         f.write("big/year=2024/a.parquet", "SELECT i, repeat('x', 30000000) AS s FROM range(3) t(i)", 1000);
         f.write("small/year=2024/a.parquet", "SELECT * FROM (VALUES (2), (1)) v(i)", 1000);

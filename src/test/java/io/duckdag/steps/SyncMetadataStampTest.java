@@ -3,10 +3,12 @@ package io.duckdag.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.ExitCode;
+import io.duckdag.TestPipelines;
 import io.duckdag.engine.RunOutcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,12 +35,7 @@ class SyncMetadataStampTest {
     }
 
     private static String pipeline(String columns) {
-        return """
-                tables:
-                  t: { partition_by: [year], sort_by: [id]%s }
-                steps:
-                  - { id: sync, type: sync-metadata }
-                """.formatted(columns);
+        return TestPipelines.text("lake-fixture/sync-t", Map.of("columns", columns));
     }
 
     private boolean unchangedReported() {
