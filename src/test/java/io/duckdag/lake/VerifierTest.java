@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -302,6 +303,31 @@ class VerifierTest {
         assertThatThrownBy(() -> verify(SORTED, withExpected(c, 3, "12345"))).isInstanceOf(LakeException.class)
                 .hasMessage(WHERE + "the staged output has the right number of rows (3) but their contents differ from the inputs (row checksum "
                         + right + " instead of 12345); nothing was swapped");
+    }
+
+    // Known gap, not fixed here: DuckDB's hash() gives -0.0 and 0.0 (and NaN and -NaN) the same hash,
+    // and an empty list the same as a NULL list (and [NULL]), so the row checksum cannot see such a
+    // value changed. These say what verify should do; enable them with the fix.
+    @Disabled("known gap: the row checksum (sum of DuckDB hash()) does not tell -0.0 from 0.0")
+    @Test
+    void a_negative_zero_written_as_zero_is_caught() throws Exception {
+        live("a.parquet", "SELECT * FROM (VALUES ('A', -0.0::DOUBLE), ('B', 1.0::DOUBLE)) v(code, d)", 100);
+        StagedFile out = staged("part-0.parquet", "SELECT * FROM (VALUES ('A', 0.0::DOUBLE), ('B', 1.0::DOUBLE)) v(code, d)", 2);
+        List<Column> columns = List.of(new Column("code", "VARCHAR"), new Column("d", "DOUBLE"));
+
+        assertThatThrownBy(() -> verify(SORTED, compaction(2, columns, out))).isInstanceOf(LakeException.class)
+                .hasMessageContaining("their contents differ from the inputs");
+    }
+
+    @Disabled("known gap: the row checksum (sum of DuckDB hash()) does not tell an empty list from a NULL one")
+    @Test
+    void an_empty_list_written_as_null_is_caught() throws Exception {
+        live("a.parquet", "SELECT * FROM (VALUES ('A', []::INTEGER[]), ('B', [1])) v(code, l)", 100);
+        StagedFile out = staged("part-0.parquet", "SELECT * FROM (VALUES ('A', NULL::INTEGER[]), ('B', [1])) v(code, l)", 2);
+        List<Column> columns = List.of(new Column("code", "VARCHAR"), new Column("l", "INTEGER[]"));
+
+        assertThatThrownBy(() -> verify(SORTED, compaction(2, columns, out))).isInstanceOf(LakeException.class)
+                .hasMessageContaining("their contents differ from the inputs");
     }
 
     /** A (1) in a.parquet written first, A (2) and B (3) in b.parquet written later. */
