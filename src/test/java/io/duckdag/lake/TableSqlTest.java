@@ -208,6 +208,20 @@ class TableSqlTest {
     }
 
     @Test
+    void files_of_one_group_with_their_columns_in_another_order_are_read_by_name() throws Exception {
+        Path a = write("a.parquet", "SELECT 'A' AS code, 'a-value' AS v");
+        Path b = write("b.parquet", "SELECT 'b-value' AS V, 'B' AS Code");
+        Map<Path, List<Column>> schemas = FileSchemas.read(connection, List.of(a, b));
+        List<InputSchema.Group> groups = InputSchema.groups(schemas, List.of("year"));
+        List<Column> columns = List.of(new Column("code", "VARCHAR"), new Column("v", "VARCHAR"));
+
+        assertThat(groups).hasSize(1);
+        execute(TableSql.load(groups, columns, Map.of(a, 0, b, 1), null, Map.of("year", "2024")));
+        assertThat(rows("SELECT code, v FROM " + TableSql.LOADED + " ORDER BY code")).containsExactly("A|a-value", "B|b-value");
+        assertThat(rows("SELECT code, v FROM " + TableSql.rows(groups, columns) + " ORDER BY code")).containsExactly("A|a-value", "B|b-value");
+    }
+
+    @Test
     void one_group_already_in_the_result_types_is_read_as_is() {
         Path f = dir.resolve("f.parquet");
         List<InputSchema.Group> groups = List.of(new InputSchema.Group(List.of(f), Map.of("code", "VARCHAR")));
