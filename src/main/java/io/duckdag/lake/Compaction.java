@@ -1,6 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.StateJson;
+import io.duckdag.state.RecordFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +15,7 @@ import java.util.Optional;
  */
 public record Compaction(String runId, String table, boolean finished, List<PartitionCompaction> partitions,
                          List<String> unchanged, String settings) {
+    private static final RecordFile<Compaction> FILE = RecordFile.in("compact", Compaction.class);
 
     public Compaction {
         partitions = List.copyOf(partitions);
@@ -22,11 +23,11 @@ public record Compaction(String runId, String table, boolean finished, List<Part
     }
 
     public static Path file(Path runDir, String table) {
-        return runDir.resolve("compact").resolve(table + ".json");
+        return FILE.file(runDir, table);
     }
 
     public static Optional<Compaction> load(Path runDir, String table) {
-        return StateJson.read(file(runDir, table), Compaction.class);
+        return FILE.load(runDir, table);
     }
 
     /** The table's finished compaction of this run, or a message saying which step to run first. */
@@ -36,7 +37,7 @@ public record Compaction(String runId, String table, boolean finished, List<Part
     }
 
     public void save(Path runDir) {
-        StateJson.write(file(runDir, table), this);
+        FILE.save(runDir, table, this);
     }
 
     public Optional<PartitionCompaction> partition(String path) {

@@ -1,6 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.StateJson;
+import io.duckdag.state.RecordFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +11,7 @@ import java.util.Optional;
  * folder): the files it put there and the files it moved to the backup or the quarantine. Rollback reads it.
  */
 public record SwapRecord(String runId, String table, List<SwappedPartition> partitions) {
+    private static final RecordFile<SwapRecord> FILE = RecordFile.in("swap", SwapRecord.class);
 
     /** A live file moved to the backup: its name in the partition and where it went. */
     public record Backup(String name, String path) {
@@ -40,11 +41,11 @@ public record SwapRecord(String runId, String table, List<SwappedPartition> part
     }
 
     public static Path file(Path runDir, String table) {
-        return runDir.resolve("swap").resolve(table + ".json");
+        return FILE.file(runDir, table);
     }
 
     public static Optional<SwapRecord> load(Path runDir, String table) {
-        return StateJson.read(file(runDir, table), SwapRecord.class);
+        return FILE.load(runDir, table);
     }
 
     public Optional<SwappedPartition> partition(String path) {
@@ -65,10 +66,10 @@ public record SwapRecord(String runId, String table, List<SwappedPartition> part
     }
 
     public String json() {
-        return StateJson.text(this);
+        return FILE.json(this);
     }
 
     public void save(Path runDir) {
-        StateJson.write(file(runDir, table), this);
+        FILE.save(runDir, table, this);
     }
 }

@@ -1,6 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.StateJson;
+import io.duckdag.state.RecordFile;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -14,25 +14,26 @@ import java.util.TreeMap;
  * files is.
  */
 public record TableManifest(String table, Map<String, List<LakeFile>> partitions) {
+    private static final RecordFile<TableManifest> FILE = RecordFile.in("tables", TableManifest.class);
 
     public TableManifest {
         partitions = Collections.unmodifiableMap(new TreeMap<>(partitions));
     }
 
     public static Path file(Path pipelineStateDir, String table) {
-        return pipelineStateDir.resolve("tables").resolve(table + ".json");
+        return FILE.file(pipelineStateDir, table);
     }
 
     public static TableManifest load(Path pipelineStateDir, String table) {
-        return StateJson.read(file(pipelineStateDir, table), TableManifest.class).orElse(new TableManifest(table, Map.of()));
+        return FILE.load(pipelineStateDir, table).orElse(new TableManifest(table, Map.of()));
     }
 
     public void save(Path pipelineStateDir) {
-        StateJson.write(file(pipelineStateDir, table), this);
+        FILE.save(pipelineStateDir, table, this);
     }
 
     public String json() {
-        return StateJson.text(this);
+        return FILE.json(this);
     }
 
     public boolean unchanged(String partition, List<LakeFile> listing) {

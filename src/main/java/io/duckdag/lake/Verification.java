@@ -1,6 +1,6 @@
 package io.duckdag.lake;
 
-import io.duckdag.state.StateJson;
+import io.duckdag.state.RecordFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +11,7 @@ import java.util.Optional;
  * and only if the staged files still have the sizes they had when they were checked.
  */
 public record Verification(String runId, String table, List<VerifiedPartition> partitions) {
+    private static final RecordFile<Verification> FILE = RecordFile.in("verify", Verification.class);
 
     public record VerifiedPartition(String partition, long rows, String checksum, long duplicatesRemoved,
                                     List<StagedFile> outputs) {
@@ -24,15 +25,15 @@ public record Verification(String runId, String table, List<VerifiedPartition> p
     }
 
     public static Path file(Path runDir, String table) {
-        return runDir.resolve("verify").resolve(table + ".json");
+        return FILE.file(runDir, table);
     }
 
     public static Optional<Verification> load(Path runDir, String table) {
-        return StateJson.read(file(runDir, table), Verification.class);
+        return FILE.load(runDir, table);
     }
 
     public void save(Path runDir) {
-        StateJson.write(file(runDir, table), this);
+        FILE.save(runDir, table, this);
     }
 
     public Optional<VerifiedPartition> partition(String path) {
