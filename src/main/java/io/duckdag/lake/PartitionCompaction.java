@@ -41,7 +41,7 @@ public record PartitionCompaction(
     }
 
     public PartitionCompaction {
-        values = Map.copyOf(values);
+        values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values)); // in partition_by order
         inputs = List.copyOf(inputs);
         outputs = List.copyOf(outputs);
         columns = List.copyOf(columns);
