@@ -2,10 +2,10 @@ package io.duckdag.cli;
 
 import java.util.concurrent.Callable;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine;
 
 @Command(name = "completion", description = "Print a completion script for bash or zsh: source <(duckdag completion bash).")
 final class CompletionCommand implements Callable<Integer> {

@@ -1,11 +1,11 @@
 package io.duckdag.cli;
 
-import io.duckdag.plan.GraphRenderer;
 import io.duckdag.pipeline.Pipeline;
+import io.duckdag.plan.GraphRenderer;
 import io.duckdag.plan.Planner;
+import io.duckdag.plan.StepGraph;
 import io.duckdag.state.RunId;
 import java.time.LocalDate;
-import io.duckdag.plan.StepGraph;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

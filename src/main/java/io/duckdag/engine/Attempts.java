@@ -1,6 +1,12 @@
 package io.duckdag.engine;
 
 import io.duckdag.Failpoints;
+import io.duckdag.StepFailure;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepKinds;
+import io.duckdag.kind.StepResult;
+import io.duckdag.lake.SqlTrace;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.plan.Fingerprints;
 import io.duckdag.plan.Plan;
@@ -8,12 +14,6 @@ import io.duckdag.plan.PlannedStep;
 import io.duckdag.state.RecordedRun;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
-import io.duckdag.StepFailure;
-import io.duckdag.kind.Cancellation;
-import io.duckdag.kind.StepContext;
-import io.duckdag.kind.StepKinds;
-import io.duckdag.kind.StepResult;
-import io.duckdag.lake.SqlTrace;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

@@ -1,10 +1,9 @@
 package io.duckdag.engine;
 
 import io.duckdag.DuckdagException;
-import io.duckdag.pipeline.Pipeline;
-import io.duckdag.pipeline.StepSpec;
 import io.duckdag.kind.StepKind;
 import io.duckdag.kind.StepKinds;
+import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.TableSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Before a run does any work: every folder it will write (state, and for the lake steps the

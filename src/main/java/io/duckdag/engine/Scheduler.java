@@ -1,14 +1,14 @@
 package io.duckdag.engine;
 
 import io.duckdag.Failpoints;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.StepKinds;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlannedStep;
 import io.duckdag.state.RecordedRun;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
-import io.duckdag.kind.Cancellation;
-import io.duckdag.kind.StepKinds;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionService;
-import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,16 +1,10 @@
 package io.duckdag.plan;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.duckdag.kind.StepKinds;
 import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Pipeline;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.duckdag.state.Hashes;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +17,6 @@ import java.util.TreeSet;
  * they use, so that changing {@code sort_by} re-runs compaction.
  */
 public final class Fingerprints {
-    private static final ObjectMapper CANONICAL = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
-
     private Fingerprints() {
     }
 
@@ -38,19 +30,11 @@ public final class Fingerprints {
     }
 
     public static String of(Object value) {
-        try {
-            return sha256(CANONICAL.writeValueAsString(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("configurations are plain maps, lists and strings", e);
-        }
+        return Hashes.of(value);
     }
 
     public static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return Hashes.sha256(text);
     }
 
     /** The dotted paths where two configurations differ: {@code with.command}, {@code table.sort_by}. */

@@ -1,5 +1,12 @@
 package io.duckdag.steps;
 
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepDescription;
+import io.duckdag.kind.StepFailedException;
+import io.duckdag.kind.StepKind;
+import io.duckdag.kind.StepResult;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
@@ -12,22 +19,14 @@ import io.duckdag.lake.StagedFile;
 import io.duckdag.lake.TableManifest;
 import io.duckdag.lake.Tiering;
 import io.duckdag.lake.UnreadableFile;
-import io.duckdag.pipeline.DuckDbSettings;
-import io.duckdag.kind.Impact;
-import io.duckdag.kind.PlanContext;
-import io.duckdag.kind.StepContext;
-import io.duckdag.kind.StepDescription;
-import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
-import io.duckdag.kind.StepResult;
 import io.duckdag.pipeline.Binding;
+import io.duckdag.pipeline.DuckDbSettings;
 import io.duckdag.pipeline.Node;
 import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
-import io.duckdag.state.StepRecord;
-import java.util.Set;
 import io.duckdag.pipeline.TableSpec;
+import io.duckdag.state.StepRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -37,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**

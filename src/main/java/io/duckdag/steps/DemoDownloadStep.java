@@ -1,12 +1,11 @@
 package io.duckdag.steps;
 
+import io.duckdag.kind.StepContext;
+import io.duckdag.kind.StepResult;
 import io.duckdag.lake.DemoData;
 import io.duckdag.lake.DuckDb;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.Sql;
-import io.duckdag.kind.StepContext;
-import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepResult;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.DurableFiles;
 import io.duckdag.state.StateJson;

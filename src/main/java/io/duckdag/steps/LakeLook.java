@@ -1,9 +1,10 @@
 package io.duckdag.steps;
 
+import io.duckdag.kind.Impact;
+import io.duckdag.kind.PlanContext;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.DuckDb;
-import io.duckdag.lake.KeyColumns;
 import io.duckdag.lake.LakeFile;
 import io.duckdag.lake.LakeLayout;
 import io.duckdag.lake.LakeScanner;
@@ -14,15 +15,10 @@ import io.duckdag.lake.SwapRecord;
 import io.duckdag.lake.TableManifest;
 import io.duckdag.lake.TableSql;
 import io.duckdag.lake.Tiering;
-import io.duckdag.lake.Verification;
-import io.duckdag.pipeline.ExpandedStep;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.TableSpec;
-import io.duckdag.plan.Fingerprints;
-import io.duckdag.kind.Impact;
-import io.duckdag.kind.PlanContext;
+import io.duckdag.state.Hashes;
 import io.duckdag.state.RunStore;
-import io.duckdag.state.StepRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -109,7 +105,7 @@ final class LakeLook {
     String listingFingerprint(String tableName) {
         Map<String, Object> listing = new LinkedHashMap<>();
         LakeScanner.scan(layout.liveTable(tableName), table(tableName)).forEach((p, files) -> listing.put(p.path(), files));
-        return Fingerprints.of(listing);
+        return Hashes.of(listing);
     }
 
     /** What compaction would read, partition by partition: all files, or only the new ones of a tiered partition. */

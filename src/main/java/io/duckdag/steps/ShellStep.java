@@ -14,15 +14,15 @@ import io.duckdag.pipeline.Node;
 import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.PipelineException;
 import io.duckdag.pipeline.StepConfig;
-import java.util.Collections;
-import java.util.Optional;
-import java.util.Set;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs a command: a string with {@code sh -c}, a list as an argv. Its output goes to the

@@ -1,28 +1,28 @@
 package io.duckdag.steps;
 
-import io.duckdag.lake.DuckDb;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
 import io.duckdag.kind.StepKind;
 import io.duckdag.kind.StepResult;
+import io.duckdag.lake.DuckDb;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
 import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.PipelineException;
 import io.duckdag.pipeline.StepConfig;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs the user's DuckDB SQL, in memory or against a database file, with the pipeline's

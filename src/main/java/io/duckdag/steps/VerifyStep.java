@@ -1,11 +1,5 @@
 package io.duckdag.steps;
 
-import io.duckdag.lake.Compaction;
-import io.duckdag.lake.DuckDb;
-import io.duckdag.lake.LakeLayout;
-import io.duckdag.lake.PartitionCompaction;
-import io.duckdag.lake.Verification;
-import io.duckdag.lake.Verifier;
 import io.duckdag.kind.Impact;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
@@ -13,21 +7,27 @@ import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
 import io.duckdag.kind.StepKind;
 import io.duckdag.kind.StepResult;
+import io.duckdag.lake.Compaction;
+import io.duckdag.lake.DuckDb;
+import io.duckdag.lake.LakeLayout;
+import io.duckdag.lake.PartitionCompaction;
+import io.duckdag.lake.Verification;
+import io.duckdag.lake.Verifier;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
 import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
-import io.duckdag.state.StepRecord;
-import java.util.Optional;
-import java.util.Set;
 import io.duckdag.pipeline.TableSpec;
+import io.duckdag.state.StepRecord;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Proves, partition by partition, that what compaction staged holds exactly the rows of the

@@ -2,13 +2,13 @@ package io.duckdag.engine;
 
 import io.duckdag.ExitCode;
 import io.duckdag.Failpoints;
+import io.duckdag.kind.Cancellation;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlanId;
 import io.duckdag.plan.Selection;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.RunStore;
 import io.duckdag.state.StepRecord;
-import io.duckdag.kind.Cancellation;
 import io.duckdag.steps.StandardKinds;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.duckdag.DuckdagException;
 import io.duckdag.ExitCode;
+import io.duckdag.kind.Cancellation;
+import io.duckdag.kind.Processes;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.PlanId;
 import io.duckdag.plan.PlannedStep;
@@ -13,8 +15,6 @@ import io.duckdag.state.PipelineLock;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
-import io.duckdag.kind.Cancellation;
-import io.duckdag.kind.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

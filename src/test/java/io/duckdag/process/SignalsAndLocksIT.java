@@ -2,11 +2,11 @@ package io.duckdag.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.duckdag.kind.Processes;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.RunStore;
 import io.duckdag.state.StepStatus;
-import io.duckdag.kind.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -3,10 +3,10 @@ package io.duckdag.steps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.duckdag.kind.PlanContext;
 import io.duckdag.ExitCode;
 import io.duckdag.Failpoints;
 import io.duckdag.engine.Maintenance;
+import io.duckdag.kind.PlanContext;
 import io.duckdag.lake.Housekeeping;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.PipelineLoader;

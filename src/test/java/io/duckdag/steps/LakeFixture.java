@@ -1,9 +1,12 @@
 package io.duckdag.steps;
 
-import io.duckdag.kind.Cancellation;
 import io.duckdag.Failpoints;
 import io.duckdag.TestPipelines;
 import io.duckdag.engine.Engine;
+import io.duckdag.engine.RunListener;
+import io.duckdag.engine.RunOutcome;
+import io.duckdag.engine.RunRequest;
+import io.duckdag.kind.Cancellation;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
@@ -14,9 +17,6 @@ import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.pipeline.StepConfig;
-import io.duckdag.engine.RunListener;
-import io.duckdag.engine.RunOutcome;
-import io.duckdag.engine.RunRequest;
 import io.duckdag.plan.Plan;
 import io.duckdag.plan.Selection;
 import io.duckdag.state.RunRecord;

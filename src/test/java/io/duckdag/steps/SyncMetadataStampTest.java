@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.ExitCode;
 import io.duckdag.TestPipelines;
-import io.duckdag.engine.RunOutcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
