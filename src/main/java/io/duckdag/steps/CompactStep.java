@@ -5,7 +5,7 @@ import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.Compactor;
@@ -45,7 +45,7 @@ import java.util.stream.Collectors;
  * is only read. Which files were read, and what was written, is recorded per partition as it
  * finishes, so a re-run after a crash keeps the partitions already done.
  */
-public final class CompactStep implements StepKind<CompactStep.Config> {
+public final class CompactStep extends KindBase<CompactStep.Config> {
     private static final Set<String> WITH_KEYS = Set.of("table", "full", "target_file_size", "row_group_size");
 
     /** {@code targetFileSize} as written ("256MB"), for messages and records; {@code targetFileBytes} as parsed. */
@@ -55,24 +55,8 @@ public final class CompactStep implements StepKind<CompactStep.Config> {
         public static final int DEFAULT_ROW_GROUP_SIZE = 122_880;
     }
 
-    @Override
-    public String yamlName() {
-        return "compact";
-    }
-
-    @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.CHANGES_LAKE;
+    public CompactStep() {
+        super("compact", Config.class, Role.CHANGES_LAKE, WITH_KEYS);
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.duckdag.steps;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * ({@link DemoDownloadStep}), {@code source: http} fetches one URL to one file
  * ({@link HttpDownloadStep}).
  */
-public final class DownloadStep implements StepKind<DownloadStep.Config> {
+public final class DownloadStep extends KindBase<DownloadStep.Config> {
     private static final Set<String> DEMO_KEYS = Set.of("source", "tables", "date", "seed", "rows", "files");
     private static final Set<String> HTTP_KEYS = Set.of("source", "url", "to", "sha256");
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
@@ -50,24 +50,8 @@ public final class DownloadStep implements StepKind<DownloadStep.Config> {
     public record Http(String url, Path to, Optional<String> sha256) implements Config {
     }
 
-    @Override
-    public String yamlName() {
-        return "download";
-    }
-
-    @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of("download:demo", DEMO_KEYS, "download:http", HTTP_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.FEEDS_LAKE;
+    public DownloadStep() {
+        super("download", Config.class, Role.FEEDS_LAKE, Map.of("download:demo", DEMO_KEYS, "download:http", HTTP_KEYS));
     }
 
     @Override

@@ -7,7 +7,7 @@ import io.duckdag.kind.StepCancelledException;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
@@ -29,7 +29,7 @@ import java.util.Set;
  * step log; its exit code decides. On cancel the whole process tree is stopped (TERM, then
  * KILL after a grace period), so a timed-out downloader leaves no children behind.
  */
-public final class ShellStep implements StepKind<ShellStep.Config> {
+public final class ShellStep extends KindBase<ShellStep.Config> {
     /** How long a command that died of a signal waits for the run's own interrupt to arrive. */
     static final java.time.Duration SIGNAL_GRACE = java.time.Duration.ofSeconds(2);
     private static final Set<String> WITH_KEYS = Set.of("command", "env", "workdir");
@@ -43,24 +43,8 @@ public final class ShellStep implements StepKind<ShellStep.Config> {
         }
     }
 
-    @Override
-    public String yamlName() {
-        return "shell";
-    }
-
-    @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.FEEDS_LAKE;
+    public ShellStep() {
+        super("shell", Config.class, Role.FEEDS_LAKE, WITH_KEYS);
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.lake.DuckDb;
 import io.duckdag.pipeline.Binding;
@@ -29,7 +29,7 @@ import java.util.Set;
  * DuckDB settings. A timeout or interrupt cancels the running query. The first rows of the
  * last result go to the step log.
  */
-public final class SqlStep implements StepKind<SqlStep.Config> {
+public final class SqlStep extends KindBase<SqlStep.Config> {
     static final int ROWS_LOGGED = 20;
     private static final Set<String> WITH_KEYS = Set.of("sql", "database");
 
@@ -37,24 +37,8 @@ public final class SqlStep implements StepKind<SqlStep.Config> {
     public record Config(String sql, Optional<Path> database) implements StepConfig {
     }
 
-    @Override
-    public String yamlName() {
-        return "sql";
-    }
-
-    @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.FEEDS_LAKE;
+    public SqlStep() {
+        super("sql", Config.class, Role.FEEDS_LAKE, WITH_KEYS);
     }
 
     @Override

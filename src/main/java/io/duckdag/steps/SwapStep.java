@@ -5,7 +5,7 @@ import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.LakeFile;
@@ -20,9 +20,7 @@ import io.duckdag.lake.UnreadableFile;
 import io.duckdag.lake.Verification;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
-import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.Pipeline;
-import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.DurableFiles;
 import io.duckdag.state.Journal;
@@ -45,52 +43,30 @@ import java.util.stream.Collectors;
  * listed it are not touched, so they stay live (and are compacted next time). Folders are never
  * moved, so a downloader writing into the partition meanwhile loses nothing.
  */
-public final class SwapStep implements StepKind<SwapStep.Config> {
-    private static final Set<String> WITH_KEYS = Set.of("table");
-
-    public record Config(String table) implements StepConfig {
+public final class SwapStep extends KindBase<OneTable> {
+    public SwapStep() {
+        super("swap", OneTable.class, Role.CHANGES_LAKE, OneTable.WITH_KEYS);
     }
 
     @Override
-    public String yamlName() {
-        return "swap";
+    public OneTable bind(Node.Mapping with, Binding binding) {
+        return OneTable.bind(with, binding);
     }
 
     @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.CHANGES_LAKE;
-    }
-
-    @Override
-    public Config bind(Node.Mapping with, Binding binding) {
-        Nodes.allowOnly(with, WITH_KEYS, binding.where());
-        return new Config(binding.oneTable(with));
-    }
-
-    @Override
-    public void fingerprint(Config config, Pipeline pipeline, Map<String, Object> into) {
+    public void fingerprint(OneTable config, Pipeline pipeline, Map<String, Object> into) {
         LakeLook.tableFingerprint(config.table(), pipeline, into);
     }
 
     @Override
-    public StepDescription describe(Config s, PlanContext context) {
+    public StepDescription describe(OneTable s, PlanContext context) {
         return new StepDescription("put the verified partitions of " + s.table() + " live, keeping the replaced ones as a backup",
                 List.of(context.layout().stagedTable(context.runId(), s.table())),
                 List.of(context.layout().liveTable(s.table()), context.layout().backupTable(context.runId(), s.table())));
     }
 
     @Override
-    public Impact impact(Config s, PlanContext context) {
+    public Impact impact(OneTable s, PlanContext context) {
         LakeLook look = LakeLook.of(context);
         Optional<Impact> noLake = look.noLake();
         if (noLake.isPresent()) {
@@ -104,7 +80,7 @@ public final class SwapStep implements StepKind<SwapStep.Config> {
     }
 
     @Override
-    public Optional<String> staleCheckpoint(Config s, StepRecord record, PlanContext context) {
+    public Optional<String> staleCheckpoint(OneTable s, StepRecord record, PlanContext context) {
         Optional<SwapRecord> swap = SwapRecord.load(context.runDir(), s.table());
         Optional<Compaction> compaction = Compaction.load(context.runDir(), s.table());
         if (compaction.isPresent() && !compaction.get().partitions().isEmpty() && swap.isEmpty()) {
@@ -122,7 +98,7 @@ public final class SwapStep implements StepKind<SwapStep.Config> {
     }
 
     @Override
-    public StepResult execute(Config config, StepContext ctx) throws Exception {
+    public StepResult execute(OneTable config, StepContext ctx) throws Exception {
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Compaction compaction = Compaction.finished(ctx.runDir(), table.name(), ctx.runId(), "compact and verify steps");

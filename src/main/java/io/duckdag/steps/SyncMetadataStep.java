@@ -5,7 +5,7 @@ import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.lake.Compactor;
 import io.duckdag.lake.FileSchemas;
@@ -49,7 +49,7 @@ import java.util.stream.Stream;
  * DuckDB clients of that release open it. DuckDB lets one process open a database file; if
  * another holds it, this retries with backoff, then fails naming the holder.
  */
-public final class SyncMetadataStep implements StepKind<SyncMetadataStep.Config> {
+public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
     static final int ATTEMPTS = 6;
     static final Duration FIRST_DELAY = Duration.ofMillis(500);
 
@@ -62,6 +62,7 @@ public final class SyncMetadataStep implements StepKind<SyncMetadataStep.Config>
     }
 
     public SyncMetadataStep(int attempts, Duration firstDelay) {
+        super("sync-metadata", Config.class, Role.READS_LAKE, WITH_KEYS);
         this.attempts = attempts;
         this.firstDelay = firstDelay;
     }
@@ -76,26 +77,6 @@ public final class SyncMetadataStep implements StepKind<SyncMetadataStep.Config>
         public Config {
             tables = List.copyOf(tables);
         }
-    }
-
-    @Override
-    public String yamlName() {
-        return "sync-metadata";
-    }
-
-    @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.READS_LAKE;
     }
 
     @Override

@@ -5,7 +5,7 @@ import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.DuckDb;
@@ -15,9 +15,7 @@ import io.duckdag.lake.Verification;
 import io.duckdag.lake.Verifier;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
-import io.duckdag.pipeline.Nodes;
 import io.duckdag.pipeline.Pipeline;
-import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.TableSpec;
 import io.duckdag.state.StepRecord;
 import java.sql.Connection;
@@ -27,63 +25,40 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Proves, partition by partition, that what compaction staged holds exactly the rows of the
  * inputs it replaces, with the same columns, sorted, and readable. Reads only; the first
  * difference fails the step, so nothing is swapped.
  */
-public final class VerifyStep implements StepKind<VerifyStep.Config> {
-    private static final Set<String> WITH_KEYS = Set.of("table");
-
-    public record Config(String table) implements StepConfig {
+public final class VerifyStep extends KindBase<OneTable> {
+    public VerifyStep() {
+        super("verify", OneTable.class, Role.READS_LAKE, OneTable.WITH_KEYS);
     }
 
     @Override
-    public String yamlName() {
-        return "verify";
+    public OneTable bind(Node.Mapping with, Binding binding) {
+        return OneTable.bind(with, binding);
     }
 
     @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
-    }
-
-    @Override
-    public Role role() {
-        return Role.READS_LAKE;
-    }
-
-    @Override
-    public Config bind(Node.Mapping with, Binding binding) {
-        Nodes.allowOnly(with, WITH_KEYS, binding.where());
-        return new Config(binding.oneTable(with));
-    }
-
-    @Override
-    public void fingerprint(Config config, Pipeline pipeline, Map<String, Object> into) {
+    public void fingerprint(OneTable config, Pipeline pipeline, Map<String, Object> into) {
         LakeLook.tableFingerprint(config.table(), pipeline, into);
     }
 
     @Override
-    public List<String> needsColumnsOf(Config config) {
+    public List<String> needsColumnsOf(OneTable config) {
         return List.of(config.table());
     }
 
     @Override
-    public StepDescription describe(Config v, PlanContext context) {
+    public StepDescription describe(OneTable v, PlanContext context) {
         return new StepDescription("check that staged " + v.table() + " holds exactly the rows compaction read, sorted and readable",
                 List.of(context.layout().stagedTable(context.runId(), v.table()), context.layout().liveTable(v.table())), List.of());
     }
 
     @Override
-    public Impact impact(Config v, PlanContext context) {
+    public Impact impact(OneTable v, PlanContext context) {
         LakeLook look = LakeLook.of(context);
         Optional<Impact> noLake = look.noLake();
         if (noLake.isPresent()) {
@@ -95,7 +70,7 @@ public final class VerifyStep implements StepKind<VerifyStep.Config> {
     }
 
     @Override
-    public Optional<String> staleCheckpoint(Config v, StepRecord record, PlanContext context) {
+    public Optional<String> staleCheckpoint(OneTable v, StepRecord record, PlanContext context) {
         Optional<Verification> verification = Verification.load(context.runDir(), v.table());
         if (verification.isEmpty()) {
             return Optional.of("its verification record of run " + context.runId() + " is missing");
@@ -105,7 +80,7 @@ public final class VerifyStep implements StepKind<VerifyStep.Config> {
     }
 
     @Override
-    public StepResult execute(Config config, StepContext ctx) throws Exception {
+    public StepResult execute(OneTable config, StepContext ctx) throws Exception {
         TableSpec table = ctx.pipeline().table(config.table()).orElseThrow();
         LakeLayout layout = LakeLayout.of(ctx.pipeline());
         Compaction compaction = Compaction.finished(ctx.runDir(), table.name(), ctx.runId(), "compact step");

@@ -3,7 +3,7 @@ package io.duckdag.pipeline;
 import io.duckdag.steps.CompactStep;
 import io.duckdag.steps.DownloadStep;
 import io.duckdag.steps.ShellStep;
-import io.duckdag.steps.SwapStep;
+import io.duckdag.steps.OneTable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,7 +47,7 @@ class ExpanderTest {
         assertThat(steps.get("load[2024]").dependsOn()).containsExactly("fetch[2024]");
         assertThat(steps.get("compact[income]").dependsOn()).containsExactly("load[2023]", "load[2024]");
         assertThat(steps.get("verify-income").dependsOn()).containsExactly("compact[income]");
-        assertThat(steps.get("swap[income]").config()).isEqualTo(new SwapStep.Config("income"));
+        assertThat(steps.get("swap[income]").config()).isEqualTo(new OneTable("income"));
         assertThat(steps.get("fetch[2023]").config()).isEqualTo(
                 new ShellStep.Config(java.util.Optional.of("echo fetch 2023"), List.of(), Map.of(), java.util.Optional.empty()));
     }
