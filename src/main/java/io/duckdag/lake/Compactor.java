@@ -137,8 +137,8 @@ public final class Compactor {
                 checkPartitionValues(connection, where, partition, schemas); // names the file and value
                 throw new LakeException(where + ": " + counts[1] + " rows hold a partition column whose value differs from their folder's");
             }
-            String[] e = strings(TableSql.expectedLoaded(names, table.key()));
-            expected = new PartitionCompaction.Expected(Long.parseLong(e[0]), e[1]);
+            String[] e = strings(TableSql.expectedLoaded(schema.columns(), table.key()));
+            expected = new PartitionCompaction.Expected(Long.parseLong(e[0]), e[1], TableSql.CHECKSUM_VERSION);
             query = TableSql.compactedLoaded(names, table.key(), table.sortBy());
         } else {
             if (!table.key().isEmpty()) {

@@ -31,7 +31,11 @@ public record PartitionCompaction(
      * and writes them), while they were in memory for compaction: the inputs are read once.
      * Absent (null) when compaction streamed the inputs; verify then reads them itself.
      */
-    public record Expected(long rows, String checksum) {
+    public record Expected(long rows, String checksum, Integer checksumVersion) {
+        /** Whether verify can compare it with what it computes now (an older duckdag hashed rows another way). */
+        public boolean current() {
+            return checksumVersion != null && checksumVersion == TableSql.CHECKSUM_VERSION;
+        }
     }
 
     public PartitionCompaction(String partition, Map<String, String> values, List<LakeFile> inputs, List<StagedFile> outputs,

@@ -32,7 +32,7 @@ class StepRecordsTest {
         LakeFile a = new LakeFile("a.parquet", 10, 20);
         PartitionCompaction pc = new PartitionCompaction("year=2024", Map.of("year", "2024"), List.of(a),
                 List.of(new StagedFile("part-0.parquet", 30, 3)), 4, 3, List.of(new Column("code", "VARCHAR")),
-                List.of(), List.of(), List.of(), new PartitionCompaction.Expected(3, "123"));
+                List.of(), List.of(), List.of(), new PartitionCompaction.Expected(3, "123", TableSql.CHECKSUM_VERSION));
         Compaction compaction = new Compaction("r1", "income", true, List.of(pc), List.of("year=2023"), "s");
         Verification verification = new Verification("r1", "income", List.of(new Verification.VerifiedPartition(
                 "year=2024", 3, "123", 1, List.of(new StagedFile("part-0.parquet", 30, 3)))));

@@ -55,9 +55,10 @@ class TableSqlTest {
         Path file = Files.createDirectories(dir.resolve("a b")).resolve("it's.parquet");
         write(file, "SELECT * FROM (VALUES (1, 'x', 10, 'p'), (2, 'y', 20, 'q'), (3, 'z', 30, 'r')) "
                 + "v(\"a\"\"b\", \"年份\", \"with space\", \"it's\")");
-        List<String> names = List.of("a\"b", "年份", "with space", "it's");
+        List<Column> columns = List.of(new Column("a\"b", "INTEGER"), new Column("年份", "VARCHAR"), new Column("with space", "INTEGER"), new Column("it's", "VARCHAR"));
+        List<String> names = columns.stream().map(Column::name).toList();
 
-        String[] actual = row(TableSql.actual(List.of(file), names, List.of("a\"b")));
+        String[] actual = row(TableSql.actual(List.of(file), columns, List.of("a\"b")));
         assertThat(actual[0]).isEqualTo("3");
         assertThat(actual[1]).isEqualTo(hashSum4("(1, 'x', 10, 'p'), (2, 'y', 20, 'q'), (3, 'z', 30, 'r')"));
         assertThat(actual[2]).isEqualTo("3");
@@ -84,7 +85,7 @@ class TableSqlTest {
         Path reversed = write("reversed.parquet", "SELECT * FROM (VALUES ('C', 3), ('B', 2), ('A', 1)) v(code, n)");
         Path first = write("first.parquet", "SELECT 'B' AS code, 2 AS n");
         Path second = write("second.parquet", "SELECT * FROM (VALUES ('C', 3), ('A', 1)) v(code, n)");
-        List<String> names = List.of("code", "n");
+        List<Column> names = List.of(new Column("code", "VARCHAR"), new Column("n", "INTEGER"));
         String expected = hashSum("('A', 1), ('B', 2), ('C', 3)");
 
         assertThat(row(TableSql.actual(List.of(one), names, List.of()))).containsExactly("3", expected, "3");
@@ -95,7 +96,7 @@ class TableSqlTest {
 
     @Test
     void the_checksum_changes_with_a_value_a_swap_of_values_between_rows_or_a_duplicate_in_place_of_a_row() throws Exception {
-        List<String> names = List.of("code", "n");
+        List<Column> names = List.of(new Column("code", "VARCHAR"), new Column("n", "INTEGER"));
         String original = row(TableSql.actual(List.of(write("o.parquet", "SELECT * FROM (VALUES ('A', 1), ('B', 2)) v(code, n)")), names, List.of()))[1];
         String changed = row(TableSql.actual(List.of(write("c.parquet", "SELECT * FROM (VALUES ('A', 1), ('B', 3)) v(code, n)")), names, List.of()))[1];
         String swapped = row(TableSql.actual(List.of(write("s.parquet", "SELECT * FROM (VALUES ('A', 2), ('B', 1)) v(code, n)")), names, List.of()))[1];
@@ -109,7 +110,7 @@ class TableSqlTest {
     void no_rows_sum_to_zero() throws Exception {
         Path empty = write("e.parquet", "SELECT 'A' AS code, 1 AS n WHERE false");
 
-        assertThat(row(TableSql.actual(List.of(empty), List.of("code", "n"), List.of("code")))).containsExactly("0", "0", "0");
+        assertThat(row(TableSql.actual(List.of(empty), List.of(new Column("code", "VARCHAR"), new Column("n", "INTEGER")), List.of("code")))).containsExactly("0", "0", "0");
     }
 
     @Test
@@ -117,7 +118,7 @@ class TableSqlTest {
         Path file = write("k.parquet", "SELECT * FROM (VALUES (NULL, 1), (NULL, 2), ('A', 3)) v(code, n)");
 
         // 3 rows, 2 distinct keys: NULL and 'A'; count(DISTINCT code) alone would say 1.
-        assertThat(row(TableSql.actual(List.of(file), List.of("code", "n"), List.of("code")))[2]).isEqualTo("2");
+        assertThat(row(TableSql.actual(List.of(file), List.of(new Column("code", "VARCHAR"), new Column("n", "INTEGER")), List.of("code")))[2]).isEqualTo("2");
     }
 
     @Test
@@ -125,7 +126,7 @@ class TableSqlTest {
         Path a = write("a.parquet", "SELECT * FROM (VALUES ('B', 2), ('A', 1)) v(code, n)");
         Path b = write("b.parquet", "SELECT 'C' AS code, 3 AS n");
         Path out = write("out.parquet", "SELECT * FROM (VALUES ('A', 1), ('B', 2), ('C', 3)) v(code, n)");
-        List<String> names = List.of("code", "n");
+        List<Column> names = List.of(new Column("code", "VARCHAR"), new Column("n", "INTEGER"));
 
         String[] expected = row(TableSql.expected(TableSql.source(List.of(a, b)), names, List.of()));
 
@@ -140,15 +141,16 @@ class TableSqlTest {
         Path a = write("a.parquet", "SELECT * FROM (VALUES ('K', 'a1'), ('L', 'a1')) v(code, v)");
         Path b = write("b.parquet", "SELECT * FROM (VALUES ('K', 'b1'), ('K', 'b2')) v(code, v)");
         List<String> names = List.of("code", "v");
+        List<Column> columns = List.of(new Column("code", "VARCHAR"), new Column("v", "VARCHAR"));
         List<Path> files = List.of(a, b);
 
         execute(TableSql.inputsTable(files, List.of(200L, 100L)));
-        assertThat(row(TableSql.expected(TableSql.source(files), names, List.of("code"))))
+        assertThat(row(TableSql.expected(TableSql.source(files), columns, List.of("code"))))
                 .containsExactly("2", hashSum("('K', 'a1'), ('L', 'a1')"));
         assertThat(rows(TableSql.compacted(TableSql.source(files), names, List.of("code"), List.of("code")))).containsExactly("K|a1", "L|a1");
 
         execute(TableSql.inputsTable(files, List.of(100L, 100L)));
-        assertThat(row(TableSql.expected(TableSql.source(files), names, List.of("code"))))
+        assertThat(row(TableSql.expected(TableSql.source(files), columns, List.of("code"))))
                 .containsExactly("2", hashSum("('K', 'b2'), ('L', 'a1')"));
         assertThat(rows(TableSql.compacted(TableSql.source(files), names, List.of("code"), List.of("code")))).containsExactly("K|b2", "L|a1");
     }
