@@ -33,6 +33,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,6 +46,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -109,7 +111,7 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
             if (url.getRawQuery() != null) {
                 List.of(url.getRawQuery().split("[&=]")).stream().filter(w -> w.length() >= 8).forEach(out::add);
             }
-            // Short pieces ("/", "v2") are not secrets, and scrubbing them would garble every message.
+            // Short pieces ("/", "v2", "data") are not secrets, and scrubbing them would garble every message.
             return out.stream().filter(s -> s != null && s.length() >= 6).distinct()
                     .sorted((a, b) -> b.length() - a.length()).toList();
         }
@@ -130,6 +132,9 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
 
     /** The body as YAML: each string in it is filled; numbers, booleans and nulls stay as written. */
     public record Tree(JsonNode shape) implements Body {
+        public Tree {
+            shape = shape.deepCopy();
+        }
     }
 
     @Override
@@ -274,7 +279,7 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
     }
 
     /** The template with each placeholder replaced by its value, escaped for a JSON string when {@code escape}. */
-    private static String fill(String template, java.util.function.Function<String, String> values, boolean escape) {
+    private static String fill(String template, Function<String, String> values, boolean escape) {
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -303,7 +308,7 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
         } catch (DuckdagException e) {
             throw new StepFailedException(e.getMessage());
         }
-        Summary summary = Summary.of(run, ctx.step().id(), store);
+        Summary summary = Summary.of(run, ctx.step().id(), id -> store.logFile(ctx.runId(), id));
         ctx.log().println("summary: " + JSON.writeValueAsString(summary.json()));
         String body = config.body().map(b -> render(b, summary)).orElseGet(() -> text(summary.json()));
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -421,9 +426,10 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
      * error line, and per table the numbers of its compact, verify and swap steps.
      */
     record Summary(RunRecord run, List<StepRecord> steps, List<StepRecord> failed, Map<String, Map<String, Map<String, Long>>> tables,
-                   RunStore store) {
+                   Function<String, Path> logOf) {
 
-        static Summary of(RunRecord run, String self, RunStore store) {
+        /** @param logOf where the log of a step of this run is */
+        static Summary of(RunRecord run, String self, Function<String, Path> logOf) {
             List<StepRecord> steps = run.steps().values().stream().filter(s -> !s.id().equals(self)).toList();
             List<StepRecord> failed = steps.stream().filter(s -> s.status() == StepStatus.FAILED).toList();
             Map<String, Map<String, Map<String, Long>>> tables = new TreeMap<>();
@@ -440,7 +446,7 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
                     });
                 }
             }
-            return new Summary(run, steps, failed, tables, store);
+            return new Summary(run, steps, failed, tables, logOf);
         }
 
         String status() {
@@ -479,7 +485,7 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
                 f.put("attempts", s.attempts());
                 ArrayNode output = f.putArray("output");
                 s.outputTail().forEach(output::add);
-                f.put("log", store.logFile(run.runId(), s.id()).toString());
+                f.put("log", logOf.apply(s.id()).toString());
             }
             ArrayNode all = o.putArray("steps");
             steps.forEach(s -> all.addObject().put("id", s.id()).put("status", s.status().word()));

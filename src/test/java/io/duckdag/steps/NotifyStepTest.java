@@ -199,7 +199,7 @@ class NotifyStepTest {
     @Test
     void the_summary_gives_per_table_numbers_of_compact_verify_and_swap() throws Exception {
         // Written by hand: the summary reads what the run record says, whatever wrote it.
-        NotifyStep.Summary summary = NotifyStep.Summary.of(lakeRun(), "notify", new RunStore(dir, "p"));
+        NotifyStep.Summary summary = NotifyStep.Summary.of(lakeRun(), "notify", id -> dir.resolve(id + ".log"));
         JsonNode json = summary.json();
         assertThat(json.at("/tables/income/compact/partitions_rewritten").asLong()).isEqualTo(2);
         assertThat(json.at("/tables/income/verify/rows").asLong()).isEqualTo(1000);
