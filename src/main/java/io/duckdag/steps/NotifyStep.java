@@ -326,7 +326,7 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
         }
         String answered = "the webhook " + config.address() + " answered HTTP " + code + (said.isEmpty() ? "" : " (" + clean(said, 120) + ")");
         if (code >= 500 || code == 429 || code == 408) {
-            throw new StepFailedException(answered + "; the step's retries apply, then resume the run to notify again");
+            throw new StepFailedException(answered + "; " + retrying(ctx) + "resume the run to notify again");
         }
         String fix = code >= 300 && code < 400 ? "put the address it redirects to in 'url'"
                 : code == 401 || code == 403 ? "check the token in 'url' or 'headers'"
@@ -359,14 +359,34 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             String why = cause instanceof HttpTimeoutException ? "no answer within " + human(config.timeout())
-                    : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + clean(scrub(cause.getMessage(), config), 200));
+                    : cause.getClass().getSimpleName() + ": " + reason(cause).map(r -> clean(scrub(r, config), 200))
+                            .orElse(cause instanceof java.net.ConnectException ? "nothing accepted the connection" : "no reason given");
             if (cause instanceof IOException) {
-                throw new StepFailedException("could not reach the webhook " + config.address() + ": " + why
-                        + "; the step's retries apply; check the address and the network, then resume the run");
+                throw new StepFailedException("could not reach the webhook " + config.address() + ": " + why + "; "
+                        + retrying(ctx) + "check the address and the network, then resume the run");
             }
             throw new StepFailedException("could not POST to the webhook " + config.address() + ": " + why
                     + "; check 'url' and 'headers', then resume the run", List.of(), false);
         }
+    }
+
+    /** The first message along the causes: the JDK's client wraps "Connection refused" in a ConnectException without one. */
+    private static Optional<String> reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return Optional.of(t.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** What happens next to a failure worth trying again, by the step's {@code retries}. */
+    private static String retrying(StepContext ctx) {
+        int attempts = ctx.step().retries() + 1;
+        if (ctx.attempt() < attempts) {
+            return "attempt " + ctx.attempt() + " of " + attempts + ", tried again after retry_delay; if it keeps failing, ";
+        }
+        return attempts == 1 ? "'retries:' on the step would try again; " : "all " + attempts + " attempts failed; ";
     }
 
     private static String render(Body body, Summary summary) {

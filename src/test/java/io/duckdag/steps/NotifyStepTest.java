@@ -197,6 +197,33 @@ class NotifyStepTest {
     }
 
     @Test
+    void after_a_real_compaction_the_summary_gives_the_tables_numbers() throws Exception {
+        LakeFixture f = new LakeFixture(dir.resolve("lake-run")).pipeline("""
+                tables:
+                  t: { partition_by: [year], sort_by: [code, d], key: [code, d] }
+                steps:
+                  - { id: compact, type: compact, foreach: tables }
+                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
+                  - { id: swap, type: swap, foreach: tables, depends_on: [verify] }
+                  - id: report
+                    type: notify
+                    depends_on: [swap]
+                    trigger_rule: all_done
+                    with: { url: "$BASE/r", body: { text: "{tables}" } }
+                """.replace("$BASE", base));
+        f.write("t/year=2024/a.parquet", "SELECT * FROM (VALUES ('B', 1, 'old'), ('A', 2, 'x'), ('C', 1, 'c')) v(code, d, v)", 1000);
+        f.write("t/year=2024/b.parquet", "SELECT * FROM (VALUES ('B', 1, 'new'), ('A', 1, 'a1')) v(code, d, v)", 2000);
+        f.write("t/year=2023/c.parquet", "SELECT * FROM (VALUES ('Z', 9, 'z'), ('Y', 3, 'y'), ('Y', 3, 'y2')) v(code, d, v)", 1500);
+
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.OK);
+
+        String text = received.get(0).json().get("text").asText();
+        assertThat(text).startsWith("t: compact partitions_rewritten=2 partitions_unchanged=0 files_in=3 ")
+                .contains(" rows_in=8 ").contains(" rows_out=6").contains("; verify partitions_verified=2 rows=6 duplicates_removed=2")
+                .contains("; swap partitions_swapped=2 files_backed_up=3 late_files_kept_live=0");
+    }
+
+    @Test
     void the_summary_gives_per_table_numbers_of_compact_verify_and_swap() throws Exception {
         // Written by hand: the summary reads what the run record says, whatever wrote it.
         NotifyStep.Summary summary = NotifyStep.Summary.of(lakeRun(), "notify", id -> dir.resolve(id + ".log"));
@@ -363,7 +390,12 @@ class NotifyStepTest {
 
         StepRecord n = step("gone", "n");
         assertThat(n.attempts()).isEqualTo(2);
-        assertThat(n.error()).startsWith("could not reach the webhook http://127.0.0.1:" + port + "/…: ConnectException")
+        assertThat(n.error()).isEqualTo("could not reach the webhook http://127.0.0.1:" + port + "/…: ConnectException: nothing "
+                + "accepted the connection; all 2 attempts failed; check the address and the network, then resume the run");
+        RunStore store = new RunStore(dir.resolve("state"), "gone");
+        String log = Files.readString(store.logFile(store.latest().orElseThrow().runId(), "n"));
+        assertThat(log).contains("=== failed: could not reach the webhook http://127.0.0.1:" + port + "/…: ConnectException: "
+                + "nothing accepted the connection; attempt 1 of 2, tried again after retry_delay; if it keeps failing, check the address")
                 .doesNotContain("secret-path");
     }
 
