@@ -222,6 +222,9 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
 
     private static Body body(Node node) {
         if (node instanceof Node.Scalar s && !s.isNull()) {
+            if (s.text().isBlank()) {
+                throw new PipelineException(node.location(), "body must not be empty; leave it out to post the whole summary");
+            }
             checkPlaceholders(s.text(), node);
             String sample = fill(s.text(), name -> "x", true);
             try {
@@ -255,14 +258,22 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
         Node.Scalar s = (Node.Scalar) node;
         return switch (s.kind()) {
             case NULL -> f.nullNode();
-            case INTEGER -> f.numberNode(new java.math.BigInteger(s.text().replace("_", "")));
-            case FLOAT -> f.numberNode(new java.math.BigDecimal(s.text()));
+            case INTEGER, FLOAT -> number(s.text()).map(n -> (JsonNode) f.numberNode(n)).orElseGet(() -> f.textNode(s.text()));
             case BOOLEAN -> f.booleanNode(Boolean.parseBoolean(s.text().toLowerCase()));
             case STRING -> {
                 checkPlaceholders(s.text(), node);
                 yield f.textNode(s.text());
             }
         };
+    }
+
+    /** A YAML number as JSON has it; YAML 1.1's 0x1F, 1_000 or .inf are not JSON numbers and stay text. */
+    private static Optional<java.math.BigDecimal> number(String text) {
+        try {
+            return Optional.of(new java.math.BigDecimal(text));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static void checkPlaceholders(String template, Node at) {
