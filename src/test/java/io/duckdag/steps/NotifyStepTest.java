@@ -71,6 +71,13 @@ class NotifyStepTest {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                     Map.copyOf(exchange.getRequestHeaders()), body));
+            if (exchange.getRequestURI().getPath().equals("/slow")) {
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             int code;
             String answer;
             synchronized (codes) {
@@ -397,6 +404,21 @@ class NotifyStepTest {
         assertThat(log).contains("=== failed: could not reach the webhook http://127.0.0.1:" + port + "/…: ConnectException: "
                 + "nothing accepted the connection; attempt 1 of 2, tried again after retry_delay; if it keeps failing, check the address")
                 .doesNotContain("secret-path");
+    }
+
+    @Test
+    void a_webhook_that_does_not_answer_within_timeout_fails_the_attempt_retryably() throws Exception {
+        Path file = pipeline("slow", """
+                steps:
+                  - id: n
+                    type: notify
+                    with: { url: "$BASE/slow", timeout: 200ms }
+                """);
+
+        run(file, Map.of());
+
+        assertThat(step("slow", "n").error()).isEqualTo("could not reach the webhook " + base + "/…: no answer within 200ms; "
+                + "'retries:' on the step would try again; check the address and the network, then resume the run");
     }
 
     @Test
