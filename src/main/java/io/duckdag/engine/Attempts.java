@@ -86,7 +86,7 @@ final class Attempts {
                     failpoints.hit("before:" + id);
                     StepContext context = new StepContext(step, plan.pipeline(), plan.runId(), attempt, log,
                             logFile, cancel, failpoints, env, pid -> run.recordPid(id, pid), // not forced: see recordPid
-                            run.store().runDir(plan.runId()), run.store().root(), text -> listener.stepProgress(id, text));
+                            run.store().runDir(plan.runId()), run.store().root(), text -> listener.stepProgress(id, text), run::current);
                     StepResult result;
                     // With run --verbose, the SQL the step runs goes into its log.
                     try (AutoCloseable sql = SqlTrace.intoLog(log)) {

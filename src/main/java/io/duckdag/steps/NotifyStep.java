@@ -8,12 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.duckdag.DuckdagException;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.StepKind;
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.pipeline.Binding;
 import io.duckdag.pipeline.Node;
@@ -22,7 +21,6 @@ import io.duckdag.pipeline.PipelineException;
 import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.Suggestions;
 import io.duckdag.state.RunRecord;
-import io.duckdag.state.RunStore;
 import io.duckdag.state.StepRecord;
 import io.duckdag.state.StepStatus;
 import java.io.IOException;
@@ -61,7 +59,7 @@ import java.util.stream.Collectors;
  * ever written by this class (plan, log, metrics, errors show {@code scheme://host[:port]/…} and
  * header names only), and answers are scrubbed of them before they are logged.
  */
-public final class NotifyStep implements StepKind<NotifyStep.Config> {
+public final class NotifyStep extends KindBase<NotifyStep.Config> {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     static final int ANSWER_LOGGED = 300;
     static final int ERROR_LINE = 300;
@@ -137,19 +135,8 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
         }
     }
 
-    @Override
-    public String yamlName() {
-        return "notify";
-    }
-
-    @Override
-    public Map<String, Set<String>> withKeys() {
-        return Map.of(yamlName(), WITH_KEYS);
-    }
-
-    @Override
-    public Class<Config> configType() {
-        return Config.class;
+    public NotifyStep() {
+        super("notify", Config.class, Role.NONE, WITH_KEYS);
     }
 
     @Override
@@ -311,15 +298,8 @@ public final class NotifyStep implements StepKind<NotifyStep.Config> {
 
     @Override
     public StepResult execute(Config config, StepContext ctx) throws Exception {
-        RunStore store = new RunStore(ctx.pipelineStateDir().getParent(), ctx.pipeline().name());
-        RunRecord run;
-        try {
-            run = store.load(ctx.runId()).orElseThrow(() -> new StepFailedException("the record of run " + ctx.runId()
-                    + " is missing from " + store.runDir(ctx.runId()) + "; resume the run to notify again"));
-        } catch (DuckdagException e) {
-            throw new StepFailedException(e.getMessage());
-        }
-        Summary summary = Summary.of(run, ctx.step().id(), id -> store.logFile(ctx.runId(), id));
+        RunRecord run = ctx.runSoFar().get();
+        Summary summary = Summary.of(run, ctx.step().id(), ctx::logOf);
         ctx.log().println("summary: " + JSON.writeValueAsString(summary.json()));
         String body = config.body().map(b -> render(b, summary)).orElseGet(() -> text(summary.json()));
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
