@@ -81,7 +81,9 @@ public final class Engine {
         RunRecord previous = resumed(request, pipeline, store);
         Map<String, String> params = new LinkedHashMap<>();
         previous.params().forEach((k, v) -> {
-            if (pipeline.params().containsKey(k)) {
+            // A param recorded as written from ${env.X} is read from the environment again.
+            boolean fromEnv = v.equals(pipeline.paramsFromEnv().get(k));
+            if (pipeline.params().containsKey(k) && !fromEnv) {
                 params.put(k, v);
             }
         });
@@ -108,6 +110,7 @@ public final class Engine {
         Pipeline pipeline = target.pipeline();
         Preflight.check(pipeline, kinds);
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
+        store.keepPrivate();
         String runId = target.runId();
         try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), runId, clock.instant())) {
             new Journal(store.root(), failpoints).recover().forEach(listener::recovered);
@@ -180,9 +183,9 @@ public final class Engine {
         }
         Pipeline p = plan.pipeline();
         if (previous.isPresent()) {
-            return previous.get().resumed(now, p.file(), p.sha256(), p.params()).withSteps(steps);
+            return previous.get().resumed(now, p.file(), p.sha256(), p.recordedParams()).withSteps(steps);
         }
-        return new RunRecord(plan.runId(), p.name(), p.file(), p.sha256(), p.params(), plan.runDate(), RunStatus.RUNNING,
+        return new RunRecord(plan.runId(), p.name(), p.file(), p.sha256(), p.recordedParams(), plan.runDate(), RunStatus.RUNNING,
                 now, null, List.of(), steps);
     }
 

@@ -23,7 +23,7 @@ public final class Expander {
 
     /** The expanded steps in file order, for a run with this id and date. */
     public List<ExpandedStep> expand(String runId, String runDate) {
-        Scope base = new Scope(pipeline.params(), env, null, runId, runDate);
+        Scope base = new Scope(pipeline.params(), env, null, runId, runDate).withParamsFromEnv(pipeline.paramsFromEnv().keySet());
         List<ExpandedStep> out = new ArrayList<>();
         for (StepSpec spec : pipeline.steps()) {
             List<String> items = spec.foreach().map(Foreach::items).orElse(null);
@@ -36,6 +36,7 @@ public final class Expander {
                 Node.Mapping recorded = (Node.Mapping) Interpolator.apply(spec.with(), base.withItem(item).keepingEnv());
                 Map<String, String> secrets = new LinkedHashMap<>();
                 Interpolator.envNamed(spec.with(), env).forEach((k, v) -> secrets.put(v, "${env." + k + "}"));
+                secrets.putAll(pipeline.paramSecrets());
                 out.add(new ExpandedStep(id, spec.id(), Optional.ofNullable(item), spec.type(), config,
                         plain(recorded), dependencies(spec, item), spec.retries(), spec.retryDelay(), spec.timeout(),
                         spec.enabled(), spec.triggerRule(), spec.location(), secrets));

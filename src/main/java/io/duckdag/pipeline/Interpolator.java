@@ -101,7 +101,7 @@ public final class Interpolator {
                 throw new PipelineException(at, "'${" + name + "}' names no param" + Suggestions.hint(key, scope.params().keySet())
                         + (Suggestions.closest(key, scope.params().keySet()).isPresent() ? "" : " (" + known + ")"));
             }
-            return value;
+            return scope.keepEnv() && scope.paramsFromEnv().contains(key) ? "${params." + key + "}" : value;
         }
         if (name.startsWith("env.")) {
             String key = name.substring("env.".length());

@@ -19,12 +19,31 @@ public record Pipeline(
         Map<String, String> params,
         List<TableSpec> tables,
         List<StepSpec> steps,
-        Expansion expansion) {
+        Expansion expansion,
+        Map<String, String> paramsFromEnv) {
 
     public Pipeline {
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
         tables = List.copyOf(tables);
         steps = List.copyOf(steps);
+        paramsFromEnv = Collections.unmodifiableMap(new LinkedHashMap<>(paramsFromEnv));
+    }
+
+    /**
+     * The params as they may be written down (run record, plan): one whose value came from
+     * {@code ${env.X}} appears as written ({@code "Bearer ${env.TOKEN}"}), never with its value.
+     */
+    public Map<String, String> recordedParams() {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        out.putAll(paramsFromEnv);
+        return out;
+    }
+
+    /** The values of params that came from the environment, each with how the pipeline names it. */
+    public Map<String, String> paramSecrets() {
+        Map<String, String> out = new LinkedHashMap<>();
+        paramsFromEnv.keySet().forEach(name -> out.put(params.get(name), "${params." + name + "}"));
+        return out;
     }
 
     public Optional<TableSpec> table(String tableName) {
@@ -49,10 +68,10 @@ public record Pipeline(
     }
 
     public Pipeline withSettings(Settings newSettings) {
-        return new Pipeline(name, description, file, sha256, newSettings, params, tables, steps, expansion);
+        return new Pipeline(name, description, file, sha256, newSettings, params, tables, steps, expansion, paramsFromEnv);
     }
 
     Pipeline withExpansion(Expansion e) {
-        return new Pipeline(name, description, file, sha256, settings, params, tables, steps, e);
+        return new Pipeline(name, description, file, sha256, settings, params, tables, steps, e, paramsFromEnv);
     }
 }

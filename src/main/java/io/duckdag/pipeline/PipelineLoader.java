@@ -78,7 +78,8 @@ public final class PipelineLoader {
         String name = Identifiers.require(Nodes.text(nameNode, "pipeline"), "the pipeline name", nameNode.location());
         String description = Nodes.optionalText(root, "description", "description").orElse("");
 
-        Map<String, String> params = params(root.get("params"), paramOverrides, display);
+        Map<String, String> fromEnv = new LinkedHashMap<>();
+        Map<String, String> params = params(root.get("params"), paramOverrides, display, fromEnv);
         Scope outside = Scope.outsideSteps(params, env);
         Settings settings = root.get("settings").map(n -> settings(n, outside)).orElse(Settings.DEFAULT);
         List<TableSpec> tables = root.get("tables").map(PipelineLoader::tables).orElse(List.of());
@@ -103,10 +104,11 @@ public final class PipelineLoader {
         checkDependencies(steps, byId);
         checkCycles(steps, byId);
 
-        return new Pipeline(name, description, display, sha256(text), settings, params, tables, steps, null);
+        return new Pipeline(name, description, display, sha256(text), settings, params, tables, steps, null, fromEnv);
     }
 
-    private Map<String, String> params(Optional<Node> node, Map<String, String> overrides, String file) {
+    /** @param fromEnv receives, for each param whose value came from {@code ${env.X}}, its text as written */
+    private Map<String, String> params(Optional<Node> node, Map<String, String> overrides, String file, Map<String, String> fromEnv) {
         Map<String, String> params = new LinkedHashMap<>();
         if (node.isPresent()) {
             Scope envOnly = Scope.outsideSteps(Map.of(), env);
@@ -114,7 +116,11 @@ public final class PipelineLoader {
                 Identifiers.require(e.key(), "a param name", e.keyLocation());
                 String value = e.value() instanceof Node.Scalar s && s.isNull() ? "" : Nodes.text(e.value(), "param " + e.key());
                 if (e.value() instanceof Node.Scalar s && s.kind() == Node.Scalar.Kind.STRING) {
+                    String written = value;
                     value = Interpolator.apply(value, e.value().location(), envOnly);
+                    if (!Interpolator.envNamed(e.value(), env).isEmpty()) {
+                        fromEnv.put(e.key(), written);
+                    }
                 }
                 params.put(e.key(), value);
             }
@@ -128,6 +134,7 @@ public final class PipelineLoader {
                         + " (" + known + "); declare it under 'params:' first");
             }
             params.put(o.getKey(), o.getValue());
+            fromEnv.remove(o.getKey()); // given on the command line: the user's to show
         }
         return params;
     }

@@ -10,19 +10,25 @@ import java.util.Map;
  * passed through the environment is never written down.
  */
 public record Scope(Map<String, String> params, Map<String, String> env, String item, String runId, String runDate,
-                    boolean keepEnv) {
+                    boolean keepEnv, java.util.Set<String> paramsFromEnv) {
     public Scope {
         params = Map.copyOf(params);
         env = Map.copyOf(env);
+        paramsFromEnv = java.util.Set.copyOf(paramsFromEnv);
     }
 
     public Scope(Map<String, String> params, Map<String, String> env, String item, String runId, String runDate) {
-        this(params, env, item, runId, runDate, false);
+        this(params, env, item, runId, runDate, false, java.util.Set.of());
     }
 
-    /** The same values, but {@code ${env.X}} kept as written. */
+    /** The same values, but {@code ${env.X}}, and {@code ${params.X}} of a param from the environment, kept as written. */
     public Scope keepingEnv() {
-        return new Scope(params, env, item, runId, runDate, true);
+        return new Scope(params, env, item, runId, runDate, true, paramsFromEnv);
+    }
+
+    /** The same values, knowing which params came from the environment. */
+    public Scope withParamsFromEnv(java.util.Set<String> names) {
+        return new Scope(params, env, item, runId, runDate, keepEnv, names);
     }
 
     /** The scope of settings and params: no item, no run. */
@@ -31,6 +37,6 @@ public record Scope(Map<String, String> params, Map<String, String> env, String 
     }
 
     public Scope withItem(String newItem) {
-        return new Scope(params, env, newItem, runId, runDate, keepEnv);
+        return new Scope(params, env, newItem, runId, runDate, keepEnv, paramsFromEnv);
     }
 }

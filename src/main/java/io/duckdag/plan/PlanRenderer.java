@@ -43,7 +43,7 @@ public final class PlanRenderer {
         out.println(plan.resuming().map(r -> "resuming run " + r.runId() + " (" + r.status().word() + ")")
                 .orElse("a new run (its id is given when it starts; " + NEW_RUN + " below)"));
         out.println("pipeline sha256: " + plan.pipeline().sha256());
-        out.println("params: " + (plan.pipeline().params().isEmpty() ? "(none)" : plan.pipeline().params().entrySet().stream()
+        out.println("params: " + (plan.pipeline().params().isEmpty() ? "(none)" : plan.pipeline().recordedParams().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "))));
         out.println("checkpoints: " + plan.resuming().map(PlanRenderer::checkpoints).orElse("none (new run)"));
         out.println("inputs: " + (plan.inputFingerprints().isEmpty() ? "no step reads fingerprinted inputs"
@@ -90,7 +90,7 @@ public final class PlanRenderer {
         root.put("run_id", plan.resuming().isPresent() ? plan.runId() : null);
         root.put("resuming", plan.resuming().isPresent());
         root.put("run_date", plan.runDate());
-        root.put("params", plan.pipeline().params());
+        root.put("params", plan.pipeline().recordedParams());
         root.put("checkpoints", plan.resuming().map(PlanRenderer::checkpoints).orElse(null));
         root.put("input_fingerprints", plan.inputFingerprints());
         root.put("warnings", plan.warnings());

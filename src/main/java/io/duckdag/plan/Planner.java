@@ -97,7 +97,7 @@ public final class Planner {
             }
         }
         String state = resuming.map(Planner::stateHash).orElse(Fingerprints.sha256("new run"));
-        PlanId id = PlanId.of(pipeline.sha256(), Fingerprints.of(pipeline.params()), state, Fingerprints.of(inputs));
+        PlanId id = PlanId.of(pipeline.sha256(), Fingerprints.of(pipeline.recordedParams()), state, Fingerprints.of(inputs));
         List<String> errors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         if (looks == Looks.EVERYTHING) {

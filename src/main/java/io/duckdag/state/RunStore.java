@@ -55,6 +55,22 @@ public final class RunStore {
         return root;
     }
 
+    /**
+     * Creates the pipeline's state folder if needed and makes it readable by its owner only
+     * (rwx------): run records, step logs and the lock are nobody else's to read. On a file
+     * system without POSIX permissions, nothing is changed.
+     */
+    public void keepPrivate() {
+        try {
+            DurableFiles.createDirectories(root);
+            if (Files.getFileStore(root).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create or protect the state folder " + root + ": " + e.getMessage(), e);
+        }
+    }
+
     public Path runDir(String runId) {
         return root.resolve("runs").resolve(new RunId(runId).value());
     }

@@ -63,6 +63,38 @@ class SecretsTest {
                 .contains("posting to https://${env.HOOK}");
     }
 
+    @Test
+    void a_param_from_the_environment_is_recorded_as_written_and_read_from_the_environment_again_on_resume() throws IOException {
+        EngineFixture f = new EngineFixture(dir, "param", """
+                params:
+                  auth: "Bearer ${env.API_TOKEN}"
+                steps:
+                  - id: call
+                    type: shell
+                    with:
+                      command: "echo $AUTH; test \\"$AUTH\\" = \\"Bearer $(cat token)\\" || exit 9; test -f go || exit 4"
+                      env: { AUTH: "${params.auth}" }
+                      workdir: "$DIR"
+                """, Map.of("API_TOKEN", TOKEN, "PATH", System.getenv("PATH")));
+        Files.writeString(dir.resolve("token"), TOKEN);
+
+        Plan plan = f.engine().plan(RunRequest.newRun(f.file));
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+        assertThat(f.step("call").error()).isEqualTo("command exited with code 4"); // 4, not 9: it had the token
+        assertThat(f.latest().params()).containsEntry("auth", "Bearer ${env.API_TOKEN}");
+        Files.writeString(dir.resolve("go"), "");
+        assertThat(f.resume().exitCode()).isEqualTo(ExitCode.OK); // the resume read the token from the environment again
+
+        StringWriter text = new StringWriter();
+        PlanRenderer.text(plan, new PrintWriter(text));
+        assertThat(text.toString()).contains("auth=Bearer ${env.API_TOKEN}").doesNotContain(TOKEN);
+        for (Path p : files(f.stateDir)) {
+            assertThat(Files.readString(p, StandardCharsets.ISO_8859_1)).as(p.toString()).doesNotContain(TOKEN);
+        }
+        assertThat(Files.getPosixFilePermissions(f.store().root()))
+                .containsExactlyInAnyOrderElementsOf(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
     private static List<Path> files(Path root) throws IOException {
         try (Stream<Path> all = Files.walk(root)) {
             return all.filter(Files::isRegularFile).toList();
