@@ -16,6 +16,7 @@ public final class StandardKinds {
                 new CompactStep(),
                 new VerifyStep(),
                 new SwapStep(),
-                new SyncMetadataStep()));
+                new SyncMetadataStep(),
+                new CheckStep()));
     }
 }
