@@ -47,6 +47,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -481,37 +482,38 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
         String relation = Sql.identifier(table.name());
         List<Outcome> outcomes = new ArrayList<>();
         long rows;
-        try (Connection connection = DuckDb.openForLake(ctx.pipeline().settings().duckdb());
-             Statement s = connection.createStatement();
-             AutoCloseable stop = ctx.cancellation().onCancel(() -> cancelQuietly(s))) {
-            List<String> present;
-            Map<String, String> types = new LinkedHashMap<>();
-            try {
-                String read = "read_parquet(" + TableSql.fileList(files) + ", hive_partitioning = true, union_by_name = true)";
-                present = columns(s, "SELECT * FROM " + read, types);
-                s.execute("CREATE TEMP VIEW " + relation + " AS SELECT *" + casts(table, present) + " FROM " + read);
-                types.clear();
-                columns(s, "SELECT * FROM " + relation, types);
-                rows = single(s, "SELECT count(*) FROM " + relation);
-            } catch (SQLException e) {
-                ctx.cancellation().throwIfCancelled();
-                throw new StepFailedException("DuckDB could not read the " + files.size() + " files of " + where + ": " + firstLine(e)
-                        + "; no assertion was evaluated: fix or move the file it names, then resume the run");
-            }
-            ctx.log().println(rows + " rows; columns: " + String.join(", ", present));
-            int n = 0;
-            for (Assertion a : config.assertions()) {
-                ctx.cancellation().throwIfCancelled();
-                ctx.progress().accept("assertion " + (++n) + " of " + config.assertions().size() + ": " + a.label());
-                Outcome o;
+        try (Connection connection = DuckDb.openForLake(ctx.pipeline().settings().duckdb())) {
+            Queries s = new Queries(connection);
+            try (AutoCloseable stop = ctx.cancellation().onCancel(s::cancel)) {
+                List<String> present;
+                Map<String, String> types = new LinkedHashMap<>();
                 try {
-                    o = evaluate(a, s, relation, types, rows, ctx);
+                    String read = "read_parquet(" + TableSql.fileList(files) + ", hive_partitioning = true, union_by_name = true)";
+                    present = columns(s, "SELECT * FROM " + read, types);
+                    s.execute("CREATE TEMP VIEW " + relation + " AS SELECT *" + casts(table, present) + " FROM " + read);
+                    types.clear();
+                    columns(s, "SELECT * FROM " + relation, types);
+                    rows = single(s, "SELECT count(*) FROM " + relation);
                 } catch (SQLException e) {
                     ctx.cancellation().throwIfCancelled();
-                    o = Outcome.failed(a, "DuckDB could not evaluate it: " + firstLine(e), List.of());
+                    throw new StepFailedException("DuckDB could not read the " + files.size() + " files of " + where + ": " + firstLine(e)
+                            + "; no assertion was evaluated: fix or move the file it names, then resume the run");
                 }
-                log(ctx, o);
-                outcomes.add(o);
+                ctx.log().println(rows + " rows; columns: " + String.join(", ", present));
+                int n = 0;
+                for (Assertion a : config.assertions()) {
+                    ctx.cancellation().throwIfCancelled();
+                    ctx.progress().accept("assertion " + (++n) + " of " + config.assertions().size() + ": " + a.label());
+                    Outcome o;
+                    try {
+                        o = evaluate(a, s, relation, types, rows, ctx);
+                    } catch (SQLException e) {
+                        ctx.cancellation().throwIfCancelled();
+                        o = Outcome.failed(a, "DuckDB could not evaluate it: " + firstLine(e), List.of());
+                    }
+                    log(ctx, o);
+                    outcomes.add(o);
+                }
             }
         }
         List<Outcome> failed = outcomes.stream().filter(o -> o.failure().isPresent()).toList();
@@ -559,7 +561,7 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
         o.sample().forEach(row -> ctx.log().println("          " + row));
     }
 
-    private Outcome evaluate(Assertion a, Statement s, String relation, Map<String, String> types, long rows, StepContext ctx)
+    private Outcome evaluate(Assertion a, Queries s, String relation, Map<String, String> types, long rows, StepContext ctx)
             throws SQLException {
         Optional<String> missing = missingColumn(a, types);
         if (missing.isPresent()) {
@@ -583,7 +585,7 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
     }
 
     /** The failures are the rows of {@code query}: their count, and the first few in a stable order. */
-    private static Outcome rowsWhere(Assertion a, Statement s, String query, String what) throws SQLException {
+    private static Outcome rowsWhere(Assertion a, Queries s, String query, String what) throws SQLException {
         long count = single(s, "SELECT count(*) FROM (" + query + ")");
         if (count == 0) {
             return Outcome.ok(a, "no rows" + what);
@@ -591,7 +593,7 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
         return Outcome.failed(a, count + (count == 1 ? " row" : " rows") + what, sample(s, "SELECT * FROM (" + query + ") ORDER BY ALL LIMIT " + SAMPLE, false));
     }
 
-    private static Outcome range(AcceptedRange r, Statement s, String relation, Map<String, String> types) throws SQLException {
+    private static Outcome range(AcceptedRange r, Queries s, String relation, Map<String, String> types) throws SQLException {
         String type = typeOf(types, r.column());
         if (!numeric(type)) {
             return Outcome.failed(r, r.column() + " is " + type + ", not a number; accepted_range compares numbers", List.of());
@@ -603,7 +605,7 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
         return rowsWhere(r, s, "SELECT * FROM " + relation + " WHERE " + String.join(" OR ", outside), " outside " + r.bounds());
     }
 
-    private static Outcome unique(Unique u, Statement s, String relation) throws SQLException {
+    private static Outcome unique(Unique u, Queries s, String relation) throws SQLException {
         String columns = u.columns().stream().map(Sql::identifier).collect(Collectors.joining(", "));
         String groups = "SELECT " + columns + ", count(*) AS " + Sql.identifier(DUPLICATES) + " FROM " + relation
                 + " GROUP BY ALL HAVING count(*) > 1";
@@ -612,8 +614,9 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
         if (counts[0] == 0) {
             return Outcome.ok(u, "no value of " + what + " occurs twice");
         }
-        return Outcome.failed(u, counts[0] + (counts[0] == 1 ? " value" : " values") + " of " + what + " occur more than once ("
-                + counts[1] + " rows)", sample(s, groups + " ORDER BY " + Sql.identifier(DUPLICATES) + " DESC, ALL LIMIT " + SAMPLE, true));
+        return Outcome.failed(u, counts[0] + (counts[0] == 1 ? " value" : " values") + " of " + what + (counts[0] == 1 ? " occurs" : " occur")
+                + " more than once ("
+                + counts[1] + " rows)", sample(s, groups + " ORDER BY " + Sql.identifier(DUPLICATES) + " DESC, " + columns + " LIMIT " + SAMPLE, true));
     }
 
     private static Outcome rowCount(RowCount r, long rows, StepContext ctx) {
@@ -646,21 +649,21 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
         return Outcome.ok(r, rows + " rows" + r.min().map(m -> ", at least " + m).orElse("") + r.max().map(m -> ", at most " + m).orElse("") + change);
     }
 
-    private static Outcome freshness(Freshness f, Statement s, String relation) throws SQLException {
+    private static Outcome freshness(Freshness f, Queries s, String relation) throws SQLException {
         String column = Sql.identifier(f.column());
         // DATE, TIMESTAMP and text such as 2024-06-30 cast; text or numbers such as 20240630 (as vendors send dates) parse.
         String asDate = "coalesce(TRY_CAST(" + column + " AS DATE), TRY_CAST(try_strptime(CAST(" + column + " AS VARCHAR), '%Y%m%d') AS DATE))";
         LocalDate latest = null;
         long unreadable;
-        try (ResultSet rs = s.executeQuery("SELECT max(" + asDate + "), count(*) FILTER (WHERE " + column + " IS NOT NULL AND " + asDate
-                + " IS NULL) FROM " + relation)) {
-            rs.next();
-            Object value = rs.getObject(1);
-            if (value != null) {
-                latest = LocalDate.parse(value.toString().substring(0, 10));
-            }
-            unreadable = rs.getLong(2);
+        Object[] found = s.query("SELECT max(" + asDate + ")::VARCHAR, count(*) FILTER (WHERE " + column + " IS NOT NULL AND " + asDate
+                + " IS NULL) FROM " + relation, rs -> {
+                    rs.next();
+                    return new Object[] {rs.getString(1), rs.getLong(2)};
+                });
+        if (found[0] != null) {
+            latest = LocalDate.parse((String) found[0]);
         }
+        unreadable = (Long) found[1];
         String notDates = unreadable == 0 ? "" : " (" + unreadable + " values that do not read as dates left out)";
         if (latest == null) {
             return Outcome.failed(f, "no value of " + f.column() + " reads as a date (YYYY-MM-DD, YYYYMMDD, a DATE or a TIMESTAMP)" + notDates, List.of());
@@ -761,38 +764,38 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
     // ---------------------------------------------------------------- JDBC helpers
 
     /** The relation's columns in order, with their types into {@code types}. */
-    private static List<String> columns(Statement s, String select, Map<String, String> types) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery("SELECT column_name, column_type FROM (DESCRIBE " + select + ")")) {
+    private static List<String> columns(Queries s, String select, Map<String, String> types) throws SQLException {
+        return s.query("SELECT column_name, column_type FROM (DESCRIBE " + select + ")", rs -> {
+            List<String> out = new ArrayList<>();
             while (rs.next()) {
                 out.add(rs.getString(1));
                 types.put(rs.getString(1), rs.getString(2));
             }
-        }
-        return out;
+            return out;
+        });
     }
 
-    private static long single(Statement s, String sql) throws SQLException {
-        try (ResultSet rs = s.executeQuery(sql)) {
+    private static long single(Queries s, String sql) throws SQLException {
+        return s.query(sql, rs -> {
             rs.next();
             return rs.getLong(1);
-        }
+        });
     }
 
-    private static long[] pair(Statement s, String sql) throws SQLException {
-        try (ResultSet rs = s.executeQuery(sql)) {
+    private static long[] pair(Queries s, String sql) throws SQLException {
+        return s.query(sql, rs -> {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2)};
-        }
+        });
     }
 
     /**
      * Rows as {@code {name: value, ...}}, text quoted, NULL as NULL; with {@code counted}, the last
      * column is a row count, shown as {@code x N}.
      */
-    private static List<String> sample(Statement s, String sql, boolean counted) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (ResultSet rs = s.executeQuery(sql)) {
+    private static List<String> sample(Queries s, String sql, boolean counted) throws SQLException {
+        return s.query(sql, rs -> {
+            List<String> out = new ArrayList<>();
             ResultSetMetaData meta = rs.getMetaData();
             int columns = meta.getColumnCount() - (counted ? 1 : 0);
             while (rs.next()) {
@@ -808,15 +811,57 @@ public final class CheckStep implements StepKind<CheckStep.Config> {
                 }
                 out.add(row.toString());
             }
-        }
-        return out;
+            return out;
+        });
     }
 
-    private static void cancelQuietly(Statement statement) {
-        try {
-            statement.cancel();
-        } catch (SQLException e) {
-            // the query ended on its own
+    /**
+     * The check's connection, with a new statement per query: DuckDB's driver closes a statement
+     * whose query failed, and the next assertion must still run. The running one can be cancelled.
+     */
+    private static final class Queries {
+        private final Connection connection;
+        private final AtomicReference<Statement> running = new AtomicReference<>();
+
+        Queries(Connection connection) {
+            this.connection = connection;
+        }
+
+        interface Reader<T> {
+            T read(ResultSet rs) throws SQLException;
+        }
+
+        <T> T query(String sql, Reader<T> reader) throws SQLException {
+            try (Statement st = connection.createStatement()) {
+                running.set(st);
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    return reader.read(rs);
+                } finally {
+                    running.set(null);
+                }
+            }
+        }
+
+        void execute(String sql) throws SQLException {
+            try (Statement st = connection.createStatement()) {
+                running.set(st);
+                try {
+                    st.execute(sql);
+                } finally {
+                    running.set(null);
+                }
+            }
+        }
+
+        void cancel() {
+            Statement st = running.get();
+            if (st != null) {
+                try {
+                    st.cancel();
+                } catch (SQLException e) {
+                    // the query ended on its own
+                }
+            }
         }
     }
 
