@@ -198,6 +198,36 @@ class CheckStepTest {
     }
 
     @Test
+    void with_foreach_tables_each_table_is_checked_and_only_the_failing_tables_swap_is_held_back() throws Exception {
+        LakeFixture f = new LakeFixture(dir).pipeline("""
+                tables:
+                  good: { partition_by: [year], sort_by: [code] }
+                  bad: { partition_by: [year], sort_by: [code] }
+                steps:
+                  - { id: compact, type: compact, foreach: tables }
+                  - { id: verify, type: verify, foreach: tables, depends_on: [compact] }
+                  - { id: check, type: check, foreach: tables, depends_on: [verify], with: { data: staged, not_null: code, row_count: { min: 1 } } }
+                  - { id: swap, type: swap, foreach: tables, depends_on: [verify, check] }
+                """);
+        f.write("good/year=2024/a.parquet", "SELECT * FROM (VALUES ('A', 1), ('B', 2)) v(code, v)", 1000);
+        f.write("bad/year=2024/a.parquet", "SELECT * FROM (VALUES ('A', 1), (NULL, 2)) v(code, v)", 1000);
+
+        assertThat(f.plan(false).steps()).filteredOn(s -> s.step().id().equals("check[bad]")).singleElement()
+                .satisfies(s -> assertThat(s.description().summary()).isEqualTo("check bad as this run's swap would leave it "
+                        + "(staged output, else live files): code is never NULL; row count >= 1"));
+
+        assertThat(f.run().exitCode()).isEqualTo(ExitCode.STEP_FAILED);
+
+        assertThat(f.latest().step("check[good]").orElseThrow().metrics()).containsEntry("rows", 2);
+        assertThat(f.latest().step("check[bad]").orElseThrow().error()).startsWith("1 of 2 assertions failed on bad as staged by run "
+                + f.latest().runId() + ": not_null(code): 1 row where code is NULL. ");
+        assertThat(f.latest().step("swap[good]").orElseThrow().status()).isEqualTo(StepStatus.SUCCEEDED);
+        assertThat(f.latest().step("swap[bad]").orElseThrow().status()).isEqualTo(StepStatus.UPSTREAM_FAILED);
+        assertThat(f.files("lake/good")).singleElement().matches(n -> n.startsWith("year=2024/part-"));
+        assertThat(f.files("lake/bad")).containsExactly("year=2024/a.parquet");
+    }
+
+    @Test
     void a_live_check_after_sync_reads_what_the_view_reads() throws Exception {
         LakeFixture f = goodLake("""
                 steps:
