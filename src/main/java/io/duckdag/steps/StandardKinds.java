@@ -17,6 +17,7 @@ public final class StandardKinds {
                 new VerifyStep(),
                 new SwapStep(),
                 new SyncMetadataStep(),
+                new CheckStep(),
                 new NotifyStep()));
     }
 }

@@ -17,7 +17,7 @@ class CliTest {
         CliRunner.Result r = CliRunner.run("validate", NIGHTLY);
 
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).isEqualTo("pipelines/nightly.yaml: pipeline nightly is valid (5 steps, 14 after expansion).\n");
+        assertThat(r.out()).isEqualTo("pipelines/nightly.yaml: pipeline nightly is valid (7 steps, 19 after expansion).\n");
         assertThat(r.err()).isEmpty();
     }
 
@@ -44,7 +44,7 @@ class CliTest {
         assertThat(dry.out()).isEqualTo(plan.out());
         assertThat(plan.out()).matches("(?s)Plan [0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6}-[0-9a-f]{6} for pipeline nightly "
                         + "\\(pipelines/nightly.yaml\\)\na new run \\(its id is given when it starts; <new run> below\\)\n.*")
-                .endsWith("14 of 14 steps would run, 0 would be skipped.\n");
+                .endsWith("19 of 19 steps would run, 0 would be skipped.\n");
     }
 
     @Test

@@ -54,7 +54,7 @@ class CommonErrorsTest {
         // 6. A misspelt step type.
         String type = file("type.yaml", "pipeline: p\nsteps:\n  - { id: a, type: shel, with: { command: \"x\" } }\n");
         expect(CliRunner.run("validate", type), 2, "error: " + type + ":3:20: unknown step type 'shel'; did you mean 'shell'? (known types: "
-                + "download, shell, sql, compact, verify, swap, sync-metadata, notify)\n");
+                + "download, shell, sql, compact, verify, swap, sync-metadata, check, notify)\n");
         // 7. A param the pipeline does not declare.
         expect(CliRunner.run("run", ok, "--param", "x=1", "--state-dir", state), 2, "error: --param x=1: " + ok + " has no param 'x' (it "
                 + "declares no params); declare it under 'params:' first\n");

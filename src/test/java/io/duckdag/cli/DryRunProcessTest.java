@@ -25,7 +25,7 @@ class DryRunProcessTest {
         Result json = duckdag(cwd, "plan", "nightly.yaml", "--json");
 
         assertThat(plan.code()).as(plan.err()).isZero();
-        assertThat(plan.out()).contains("14 of 14 steps would run");
+        assertThat(plan.out()).contains("19 of 19 steps would run");
         assertThat(json.code()).isZero();
         assertThat(json.out()).startsWith("{");
         try (Stream<Path> all = Files.walk(cwd)) {

@@ -30,10 +30,12 @@ class ExpanderTest {
     void foreach_over_the_same_items_links_item_by_item_and_a_plain_step_waits_for_all() {
         Map<String, ExpandedStep> steps = expand(TestLoading.load(NIGHTLY));
 
-        assertThat(steps).hasSize(14);
+        assertThat(steps).hasSize(19);
         assertThat(steps.get("compact[income]").dependsOn()).containsExactly("download");
         assertThat(steps.get("verify[income]").dependsOn()).containsExactly("compact[income]");
-        assertThat(steps.get("swap[cash_flow]").dependsOn()).containsExactly("verify[cash_flow]");
+        assertThat(steps.get("check[cash_flow]").dependsOn()).containsExactly("verify[cash_flow]");
+        assertThat(steps.get("swap[cash_flow]").dependsOn()).containsExactly("verify[cash_flow]", "check[cash_flow]");
+        assertThat(steps.get("daily-basic-fresh").dependsOn()).containsExactly("sync-metadata");
         assertThat(steps.get("sync-metadata").dependsOn())
                 .containsExactly("swap[income]", "swap[daily_basic]", "swap[balance_sheet]", "swap[cash_flow]");
         assertThat(steps.get("compact[daily_basic]").config()).isEqualTo(new CompactStep.Config("daily_basic", false, "256MB", 256_000_000L, 122_880));

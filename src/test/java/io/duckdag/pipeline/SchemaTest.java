@@ -99,6 +99,12 @@ class SchemaTest {
         assertThat(schema.validate(asEditorsReadIt(good.replace("type: compact", "type: compactt")))).isNotEmpty();
         assertThat(schema.validate(asEditorsReadIt(good + "setings: {}\n"))).isNotEmpty();
         assertThat(schema.validate(asEditorsReadIt(good.replace("{ id: a,", "{ id: a, trigger_rule: always,")))).isNotEmpty();
+        String check = "pipeline: p\nsteps:\n  - { id: c, type: check, with: { table: t, data: live, not_null: [a] } }\n";
+        assertThat(schema.validate(asEditorsReadIt(check))).isEmpty();
+        assertThat(schema.validate(asEditorsReadIt(check.replace("data: live", "data: stagd")))).isNotEmpty();
+        assertThat(schema.validate(asEditorsReadIt(check.replace("data: live, ", "")))).as("data is required").isNotEmpty();
+        assertThat(schema.validate(asEditorsReadIt(check.replace(", not_null: [a]", "")))).as("an assertion is required").isNotEmpty();
+        assertThat(schema.validate(asEditorsReadIt(check.replace("not_null: [a]", "row_count: { max_change: 0.5 }")))).isNotEmpty();
     }
 
     /**

@@ -35,9 +35,10 @@ class PlannerTest {
                 "download@0",
                 "compact[income]@1", "compact[daily_basic]@1", "compact[balance_sheet]@1", "compact[cash_flow]@1",
                 "verify[income]@2", "verify[daily_basic]@2", "verify[balance_sheet]@2", "verify[cash_flow]@2",
-                "swap[income]@3", "swap[daily_basic]@3", "swap[balance_sheet]@3", "swap[cash_flow]@3",
-                "sync-metadata@4");
-        assertThat(plan.count(PlannedStep.Action.RUN)).isEqualTo(14);
+                "check[income]@3", "check[daily_basic]@3", "check[balance_sheet]@3", "check[cash_flow]@3",
+                "swap[income]@4", "swap[daily_basic]@4", "swap[balance_sheet]@4", "swap[cash_flow]@4",
+                "sync-metadata@5", "daily-basic-fresh@6");
+        assertThat(plan.count(PlannedStep.Action.RUN)).isEqualTo(19);
     }
 
     @Test
@@ -76,7 +77,7 @@ class PlannerTest {
         // A new run's id is given when it starts: the plan names none, and its paths say <new run>.
         assertThat(json.get("run_id").isNull()).isTrue();
         assertThat(s.toString()).doesNotContain(TestLoading.RUN_ID).contains("data/staging/nightly/<new run>/income");
-        assertThat(json.get("steps")).hasSize(14);
+        assertThat(json.get("steps")).hasSize(19);
         JsonNode compact = json.get("steps").get(1);
         assertThat(compact.get("id").asText()).isEqualTo("compact[income]");
         assertThat(compact.get("item").asText()).isEqualTo("income");
@@ -84,8 +85,8 @@ class PlannerTest {
         assertThat(compact.get("action").asText()).isEqualTo("run");
         assertThat(compact.get("writes").get(0).asText()).isEqualTo("data/staging/nightly/<new run>/income");
         assertThat(compact.has("trigger_rule")).as("the default rule is not printed").isFalse();
-        assertThat(json.get("steps").get(13).get("trigger_rule").asText()).isEqualTo("all_done");
-        assertThat(json.get("would_run").asInt()).isEqualTo(14);
+        assertThat(json.get("steps").get(17).get("trigger_rule").asText()).isEqualTo("all_done");
+        assertThat(json.get("would_run").asInt()).isEqualTo(19);
         assertGolden("nightly-plan.json", out -> out.print(s));
     }
 
@@ -100,7 +101,8 @@ class PlannerTest {
     void graph_knows_descendants() {
         StepGraph graph = new Planner(TestLoading.ENV, StandardKinds.all(), Planner.Looks.NOTHING).graph(NIGHTLY, TestLoading.RUN_ID, TestLoading.RUN_DATE);
 
-        assertThat(graph.descendantsOf("compact[income]")).containsExactly("verify[income]", "swap[income]", "sync-metadata");
+        assertThat(graph.descendantsOf("compact[income]")).containsExactly("verify[income]", "check[income]", "swap[income]", "sync-metadata",
+                "daily-basic-fresh");
         assertThat(graph.upstreamOf("sync-metadata")).hasSize(4);
         assertThat(graph.inOrder()).extracting(ExpandedStep::id).first().isEqualTo("download");
     }
