@@ -7,18 +7,13 @@ import io.duckdag.pipeline.TableSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,24 +23,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that read), or streamed (verify then reads the inputs itself). Both must write the same rows
  * in the same order, and verify must catch the same damage either way.
  */
-class CompactorTest {
+class CompactorTest extends DuckDbTest {
     static final long READ_ONCE = Long.MAX_VALUE;
     static final long STREAM = 0;
-
-    @TempDir
-    Path dir;
-    Connection connection;
-
-    @BeforeEach
-    void open() throws Exception {
-        DuckDbLibrary.prepare();
-        connection = DriverManager.getConnection("jdbc:duckdb:");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        connection.close();
-    }
 
     static TableSpec table(List<String> sortBy, List<String> key) {
         return new TableSpec("t", List.of("year"), sortBy, key, Map.of(), TableSpec.OnUnreadable.FAIL, null);
@@ -207,9 +187,4 @@ class CompactorTest {
         return out;
     }
 
-    void execute(String sql) throws Exception {
-        try (Statement s = connection.createStatement()) {
-            s.execute(sql);
-        }
-    }
 }

@@ -4,17 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The SQL that {@link Sql} and {@link TableSql} build, run by DuckDB on small Parquet files:
@@ -22,22 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the casts and exactness checks between types. Expected values come from the rows the test
  * writes, computed by a separate plain query or by hand.
  */
-class TableSqlTest {
-    @TempDir
-    Path dir;
-    Connection connection;
-
-    @BeforeEach
-    void open() throws Exception {
-        DuckDbLibrary.prepare();
-        connection = DriverManager.getConnection("jdbc:duckdb:");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        connection.close();
-    }
-
+class TableSqlTest extends DuckDbTest {
     // ---- quoting ----
 
     @Test
@@ -311,11 +291,5 @@ class TableSqlTest {
             }
         }
         return out;
-    }
-
-    void execute(String sql) throws Exception {
-        try (Statement s = connection.createStatement()) {
-            s.execute(sql);
-        }
     }
 }

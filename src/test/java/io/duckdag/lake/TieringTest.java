@@ -5,41 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.duckdag.pipeline.TableSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * When a changed partition gets one more sorted file beside its compacted ones instead of a full
  * rewrite: first from the listing and the manifest ({@link Tiering#candidate}), then confirmed from
  * the files' footers ({@link Tiering#keep}).
  */
-class TieringTest {
+class TieringTest extends DuckDbTest {
     static final Partition P = Partition.of(Map.of("year", "2024"));
     static final TableSpec UNKEYED = table(List.of(), Map.of());
-
-    @TempDir
-    Path dir;
-    Connection connection;
-
-    @BeforeEach
-    void open() throws Exception {
-        DuckDbLibrary.prepare();
-        connection = DriverManager.getConnection("jdbc:duckdb:");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        connection.close();
-    }
 
     static TableSpec table(List<String> key, Map<String, String> columns) {
         return new TableSpec("t", List.of("year"), List.of("code"), key, columns, TableSpec.OnUnreadable.FAIL, null);

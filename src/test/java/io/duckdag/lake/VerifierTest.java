@@ -7,17 +7,12 @@ import io.duckdag.pipeline.TableSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Verifier on its own: the compaction it checks is written by hand here (the inputs in
@@ -26,26 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * checksums expected are computed from the rows written in the test, by DuckDB's hash of each
  * row summed, not read from the output.
  */
-class VerifierTest {
+class VerifierTest extends DuckDbTest {
     static final String WHERE = "partition year=2024 of t: ";
     static final List<Column> CODE_N = List.of(new Column("code", "VARCHAR"), new Column("n", "INTEGER"));
     static final TableSpec SORTED = table(List.of("code"), List.of());
     static final TableSpec KEYED = table(List.of("code"), List.of("code"));
-
-    @TempDir
-    Path dir;
-    Connection connection;
-
-    @BeforeEach
-    void open() throws Exception {
-        DuckDbLibrary.prepare();
-        connection = DriverManager.getConnection("jdbc:duckdb:");
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        connection.close();
-    }
 
     static TableSpec table(List<String> sortBy, List<String> key) {
         return new TableSpec("t", List.of("year"), sortBy, key, Map.of(), TableSpec.OnUnreadable.FAIL, null);
@@ -406,9 +386,4 @@ class VerifierTest {
         }
     }
 
-    void execute(String sql) throws Exception {
-        try (Statement s = connection.createStatement()) {
-            s.execute(sql);
-        }
-    }
 }
