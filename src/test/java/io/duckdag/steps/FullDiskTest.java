@@ -50,4 +50,59 @@ class FullDiskTest {
         assertThat(resumed.exitCode()).as(String.valueOf(resumed.record().steps())).isEqualTo(ExitCode.OK);
         assertThat(f.rows("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM " + f.live("t"))).containsExactly("80000|80000|0|79999");
     }
+
+    @Test
+    void a_disk_full_when_swap_starts_changes_nothing_live_and_a_resume_swaps_once_there_is_room() throws Exception {
+        Path disk = Files.createDirectories(dir.resolve("disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", disk.toString()).redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes());
+        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a small tmpfs here (" + said.strip() + "): the full-disk case is not tried");
+        try {
+            // Lake, staging, backups, metadata.db and state on one small disk, as on a user's machine.
+            LakeFixture f = new LakeFixture(disk).pipeline("tables:\n  t: { partition_by: [year], sort_by: [id] }\n" + CompactVerifySwapTest.STEPS);
+            for (int i = 0; i < 4; i++) {
+                f.write("t/year=2024/f" + i + ".parquet", "SELECT range AS id, md5(range::VARCHAR) AS payload "
+                        + "FROM range(" + (i * 5_000) + ", " + ((i + 1) * 5_000) + ")", 1000 + i);
+            }
+            f.env = java.util.Map.of("DUCKDAG_FAILPOINT", "before:swap[t]@fail");
+            assertThat(f.run().record().step("verify[t]").orElseThrow().status().word()).isEqualTo("succeeded");
+            f.env = java.util.Map.of();
+            List<String> before = f.files("lake");
+            Path filler = disk.resolve("filler");
+            fill(filler);
+
+            // The run fails, or its record cannot be written and the run is refused (exit 1 from the CLI).
+            String what;
+            try {
+                RunOutcome full = f.resume();
+                assertThat(full.exitCode()).isNotEqualTo(ExitCode.OK);
+                what = String.valueOf(full.record().steps());
+            } catch (java.io.UncheckedIOException e) {
+                what = e.getMessage();
+            }
+            assertThat(what).contains("No space left on device");
+            assertThat(f.files("lake")).as("the live lake after a swap on a full disk: " + what).isEqualTo(before);
+            Files.delete(filler);
+            RunOutcome resumed = f.resume();
+            assertThat(resumed.exitCode()).as(String.valueOf(resumed.record().steps())).isEqualTo(ExitCode.OK);
+            assertThat(f.rows("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM " + f.live("t"))).containsExactly("20000|20000|0|19999");
+            assertThat(f.files("lake")).allMatch(name -> name.contains("part-"));
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
+        }
+    }
+
+    /** Writes zeros into {@code file} until the disk refuses more. */
+    static void fill(Path file) throws java.io.IOException {
+        byte[] block = new byte[64 * 1024];
+        try (java.io.OutputStream out = Files.newOutputStream(file)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (java.io.IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("No space left")) {
+                throw e;
+            }
+        }
+    }
 }
