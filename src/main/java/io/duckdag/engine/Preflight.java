@@ -58,10 +58,7 @@ final class Preflight {
             Path probe = Files.createTempFile(existing, ".duckdag-write-check-", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
-            String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-                reason = f.getReason();
-            }
+            String reason = io.duckdag.state.DurableFiles.reason(e);
             throw DuckdagException.usage(setting + ": duckdag cannot write in " + existing
                     + (existing.equals(absolute) ? "" : " (to create " + folder + ")") + ": " + reason
                     + "; fix its permissions or mount, or point " + setting + " elsewhere; nothing was run");

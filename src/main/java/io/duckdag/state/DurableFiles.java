@@ -51,6 +51,26 @@ public final class DurableFiles {
         forceDirectory(target.toAbsolutePath().getParent());
     }
 
+    /**
+     * The system's reason for a failed file operation, in its own words ("Permission denied",
+     * "No space left on device"): Java gives some of them only as the exception's class.
+     */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "File exists";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** fsync of a folder, so that names created or renamed in it survive a power cut. */
     public static void forceDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

@@ -151,7 +151,8 @@ public final class Journal {
         } catch (IOException e) {
             AbortedException undone;
             try {
-                undone = undo(entry, "a rename failed (" + e.getMessage() + ")");
+                undone = undo(entry, "a rename failed: " + DurableFiles.reason(e) + (e instanceof java.nio.file.FileSystemException f
+                        ? " (in " + Path.of(f.getFile()).getParent() + ")" : ""));
             } catch (UncheckedIOException undoFailed) {
                 throw new UncheckedIOException("'" + entry.description() + "' failed half way and could not be undone ("
                         + e.getMessage() + "); the journal keeps it and the next run finishes it", e);

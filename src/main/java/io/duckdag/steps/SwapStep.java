@@ -218,7 +218,7 @@ public final class SwapStep extends KindBase<OneTable> {
                         "swap:" + table.name());
             } catch (Journal.AbortedException undone) {
                 throw new StepFailedException(label + ": " + undone.getMessage() + "; the swap of this partition was undone, "
-                        + "its files are as they were. Run the pipeline again to compact it anew");
+                        + "its files are as they were. Fix the cause, then resume the run");
             }
             ctx.log().println(c.asPartition().label() + ": " + putLive.size() + " files live, " + c.inputs().size()
                     + " moved to " + backupDir + (lateFiles.isEmpty() ? "" : ", " + lateFiles.size() + " late files left live: " + lateFiles));

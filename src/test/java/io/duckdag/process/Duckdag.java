@@ -56,6 +56,9 @@ final class Duckdag {
         if (groupLeader) {
             command.add("setsid"); // execs java, which keeps setsid's pid: the group's id
         }
+        if (asNobody) {
+            command.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")); // execs java as nobody
+        }
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", jar.toString()));
@@ -81,6 +84,19 @@ final class Duckdag {
     }
 
     private static boolean groupLeader;
+    private static boolean asNobody;
+
+    /** Like {@link #start}, as the user nobody (uid 65534), whom file permissions stop, as they do not stop root. */
+    static synchronized Result runAsNobody(Path cwd, String... args) throws Exception {
+        asNobody = true;
+        Running running;
+        try {
+            running = start(JAR, List.of(), cwd, Map.of(), args);
+        } finally {
+            asNobody = false;
+        }
+        return running.await(120);
+    }
 
     static Result run(Path cwd, Map<String, String> env, String... args) throws Exception {
         return start(cwd, env, args).await(120);
