@@ -83,6 +83,11 @@ public final class CompactStep extends KindBase<CompactStep.Config> {
     }
 
     @Override
+    public List<String> tablesChanged(Config config) {
+        return List.of(config.table());
+    }
+
+    @Override
     public List<String> needsColumnsOf(Config config) {
         return List.of(config.table());
     }
