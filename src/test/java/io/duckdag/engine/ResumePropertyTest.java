@@ -31,14 +31,14 @@ import net.jqwik.api.Provide;
  * runs exactly the steps that had not succeeded, whose configuration changed, or that are
  * downstream of a step that runs again, and nothing else.
  */
-class ResumeProperties {
+class ResumePropertyTest {
     /** A DAG, the steps that fail in the first run, the failures cured and the steps (ids as written) changed before the resume. */
     record Scenario(RandomDag dag, Set<String> failing, Set<String> cured, Set<String> changed) {
     }
 
     @Provide
     Arbitrary<Scenario> scenarios() {
-        return Arbitraries.randomValue(ResumeProperties::scenario);
+        return Arbitraries.randomValue(ResumePropertyTest::scenario);
     }
 
     static Scenario scenario(Random r) {
@@ -102,7 +102,7 @@ class ResumeProperties {
         return out;
     }
 
-    @Property(tries = 100)
+    @Property(tries = 60)
     void a_resume_runs_exactly_the_steps_that_had_not_succeeded_or_whose_inputs_changed(@ForAll("scenarios") Scenario sc) throws Exception {
         Path dir = Files.createTempDirectory("resume-property");
         try {

@@ -22,7 +22,7 @@ import net.jqwik.api.Provide;
  * (issue 11, point 9): the order respects every edge, item-wise links are right, and the levels
  * and the order are exactly "longest path, then file order".
  */
-class PlanProperties {
+class PlanPropertyTest {
     @Provide
     Arbitrary<RandomDag> dags() {
         return Arbitraries.randomValue(r -> RandomDag.generate(r, 9));
