@@ -104,7 +104,7 @@ public final class Main implements Runnable {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         addHelpOption(cli);
         cli.setParameterExceptionHandler((ex, arguments) -> {
-            err.println("error: " + explain(ex));
+            err.println("error: " + printable(explain(ex)));
             CommandLine at = ex.getCommandLine();
             err.println("Run '" + at.getCommandSpec().qualifiedName() + " --help' to see the options.");
             return ExitCode.INVALID.code();
@@ -113,7 +113,7 @@ public final class Main implements Runnable {
             boolean verbose = parseResult.hasMatchedOption("--verbose")
                     || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
             if (ex instanceof DuckdagException e) {
-                err.println("error: " + e.getMessage());
+                err.println("error: " + printable(e.getMessage()));
                 if (verbose) {
                     e.printStackTrace(err);
                 }
@@ -162,6 +162,11 @@ public final class Main implements Runnable {
     }
 
     /** Picocli's message, with a did-you-mean for a misspelt command or option, and KEY=VALUE spelt out. */
+    /** A message with any control character but a line break shown as '?': what a user typed must not drive the terminal. */
+    static String printable(String message) {
+        return message == null ? "" : message.replaceAll("[\\p{Cntrl}&&[^\\n]]", "?");
+    }
+
     static String explain(CommandLine.ParameterException ex) {
         CommandLine at = ex.getCommandLine();
         if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {

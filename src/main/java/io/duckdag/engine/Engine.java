@@ -14,6 +14,7 @@ import io.duckdag.plan.PlannedStep;
 import io.duckdag.plan.Planner;
 import io.duckdag.state.Journal;
 import io.duckdag.state.PipelineLock;
+import io.duckdag.state.TableLocks;
 import io.duckdag.state.RecordedRun;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.RunStatus;
@@ -27,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Plans and runs pipelines. {@link #plan} only reads; {@link #run} takes the pipeline's lock,
@@ -122,21 +125,37 @@ public final class Engine {
                     Optional.of(store.load(runId).orElse(target.resuming().get())));
             Plan plan = plan(request, locked, Planner.Looks.CHECKPOINTS);
             checkReviewed(request, plan);
-            RecordedRun run = new RecordedRun(store, startRecord(plan));
-            failpoints.hit("run-recorded");
-            listener.runStarted(plan, run.current());
-            RunStatus status = new Scheduler(plan, run, kinds, clock, failpoints, listener, interrupt, env).execute();
-            RunRecord done = run.update(r -> r.ended(status, clock.instant().toString()));
-            if (status == RunStatus.SUCCEEDED) {
-                cleanUp(plan.pipeline(), store, listener);
+            // Another pipeline's run over the same lake may hold a table this one changes: refused
+            // before anything is recorded, so this run leaves no trace.
+            try (TableLocks tables = TableLocks.acquire(io.duckdag.lake.LakeLayout.of(pipeline).lake(), tablesChanged(plan),
+                    pipeline.name(), runId, clock.instant())) {
+                RecordedRun run = new RecordedRun(store, startRecord(plan));
+                failpoints.hit("run-recorded");
+                listener.runStarted(plan, run.current());
+                RunStatus status = new Scheduler(plan, run, kinds, clock, failpoints, listener, interrupt, env).execute();
+                RunRecord done = run.update(r -> r.ended(status, clock.instant().toString()));
+                if (status == RunStatus.SUCCEEDED) {
+                    cleanUp(plan.pipeline(), store, listener);
+                }
+                listener.runEnded(done);
+                return new RunOutcome(done, switch (status) {
+                    case SUCCEEDED, PARTIAL -> ExitCode.OK;
+                    case INTERRUPTED -> ExitCode.INTERRUPTED;
+                    default -> ExitCode.STEP_FAILED;
+                });
             }
-            listener.runEnded(done);
-            return new RunOutcome(done, switch (status) {
-                case SUCCEEDED, PARTIAL -> ExitCode.OK;
-                case INTERRUPTED -> ExitCode.INTERRUPTED;
-                default -> ExitCode.STEP_FAILED;
-            });
         }
+    }
+
+    /** The tables whose live files the steps that will run may change (compact, swap). */
+    private Set<String> tablesChanged(Plan plan) {
+        Set<String> tables = new TreeSet<>();
+        for (PlannedStep s : plan.steps()) {
+            if (s.action() == PlannedStep.Action.RUN) {
+                tables.addAll(kinds.of(s.step()).tablesChanged());
+            }
+        }
+        return tables;
     }
 
     /** After a success: this run's staging is no longer needed, and backups beyond keep_backups go. */

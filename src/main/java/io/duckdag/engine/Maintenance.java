@@ -12,6 +12,7 @@ import io.duckdag.lake.TableManifest;
 import io.duckdag.pipeline.Pipeline;
 import io.duckdag.state.Journal;
 import io.duckdag.state.PipelineLock;
+import io.duckdag.state.TableLocks;
 import io.duckdag.state.RunRecord;
 import io.duckdag.state.RunStatus;
 import io.duckdag.state.RunStore;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -48,7 +50,9 @@ public final class Maintenance {
                     + String.join(", ", pipeline.tableNames()) + ")");
         }
         RunStore store = new RunStore(pipeline.settings().stateDir(), pipeline.name());
-        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), "rollback", clock.instant())) {
+        try (PipelineLock lock = PipelineLock.acquire(store.root(), pipeline.name(), "rollback", clock.instant());
+             TableLocks tables = TableLocks.acquire(LakeLayout.of(pipeline).lake(), Set.of(table), pipeline.name(), "rollback",
+                     clock.instant())) {
             Journal journal = new Journal(store.root(), failpoints);
             journal.recover().forEach(d -> progress.accept("finished an interrupted " + d));
             SwapRecord swap = findSwap(store, table, runId);

@@ -60,6 +60,14 @@ public interface StepKind<C extends StepConfig> extends StepType {
         return Role.NONE;
     }
 
+    /**
+     * The tables whose live files the step may move (compaction's quarantine, swap): a run holds
+     * a lock on each in the lake, so that a run of another pipeline cannot change them meanwhile.
+     */
+    default List<String> tablesChanged(C config) {
+        return List.of();
+    }
+
     /** The tables whose sort_by and key columns the step needs in the files (plan checks them). */
     default List<String> needsColumnsOf(C config) {
         return List.of();

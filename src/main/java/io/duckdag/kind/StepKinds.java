@@ -68,6 +68,10 @@ public final class StepKinds implements StepTypes {
             kind.fingerprint(config, pipeline, into);
         }
 
+        public List<String> tablesChanged() {
+            return kind.tablesChanged(config);
+        }
+
         public List<String> needsColumnsOf() {
             return kind.needsColumnsOf(config);
         }

@@ -19,7 +19,10 @@ import java.util.stream.Stream;
 /**
  * Lists a table's partitions and their Parquet files. Only {@code *.parquet} files count, and
  * not those whose names start with '.' or '_' (files being written, markers), so a downloader
- * that writes under a temporary name and renames is never read half-written.
+ * that writes under a temporary name and renames is never read half-written. Only real folders
+ * and regular files count: a symbolic link (a table folder, a partition folder, a file) is never
+ * followed, so nothing outside the lake is read or moved through one, and a FIFO, socket or
+ * device named {@code x.parquet} is never opened (reading a FIFO would wait forever).
  */
 public final class LakeScanner {
     /** Characters DuckDB would read as a glob pattern in a path. */
@@ -31,7 +34,7 @@ public final class LakeScanner {
     /** Partitions in order, each with its files sorted by name. Folders that are not {@code col=value} are ignored. */
     public static Map<Partition, List<LakeFile>> scan(Path tableRoot, TableSpec table) {
         Map<Partition, List<LakeFile>> out = new TreeMap<>((a, b) -> a.path().compareTo(b.path()));
-        if (!Files.isDirectory(tableRoot)) {
+        if (!Files.isDirectory(tableRoot, LinkOption.NOFOLLOW_LINKS)) {
             return out;
         }
         walk(tableRoot, table.partitionBy(), 0, new LinkedHashMap<>(), out);
@@ -134,6 +137,40 @@ public final class LakeScanner {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
         }
         return files;
+    }
+
+    /**
+     * What below the table folder (and the folder itself) is a symbolic link or a special file
+     * (FIFO, socket, device), as paths relative to the lake's table folder ({@code "."} for the
+     * folder itself), sorted; names starting with '.' or '_' are left out, as everywhere. None of
+     * them is part of the table: the step logs and sync-metadata name them.
+     */
+    public static List<String> notFollowed(Path tableRoot) {
+        if (Files.isSymbolicLink(tableRoot)) {
+            return List.of(".");
+        }
+        if (!Files.isDirectory(tableRoot, LinkOption.NOFOLLOW_LINKS)) {
+            return List.of();
+        }
+        try (Stream<Path> all = Files.walk(tableRoot)) { // walk never follows a link
+            return all.filter(p -> {
+                if (p.equals(tableRoot)) {
+                    return false;
+                }
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") || n.startsWith("_")) {
+                    return false;
+                }
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    return a.isSymbolicLink() || a.isOther();
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).map(p -> tableRoot.relativize(p).toString()).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of(); // a folder that vanished while we looked is no error here
+        }
     }
 
     /** True if DuckDB would read {@code path} as a glob pattern rather than one file. */

@@ -20,7 +20,8 @@ public final class Identifiers {
     /** Returns {@code name} or throws, saying what {@code what} is and where. */
     public static String require(String name, String what, Location at) {
         if (!isPlain(name)) {
-            String shown = name == null || name.isEmpty() ? "an empty name" : "'" + name + "'";
+            // A control character is shown as '?': an escape sequence in a name must not reach the terminal.
+            String shown = name == null || name.isEmpty() ? "an empty name" : "'" + name.replaceAll("\\p{Cntrl}", "?") + "'";
             throw new PipelineException(at, what + " must be a plain name of letters, digits, '_' and '-' (at most "
                     + MAX_LENGTH + " characters, not starting with '-'), but is " + shown);
         }

@@ -138,7 +138,7 @@ public final class PipelineLock implements AutoCloseable {
         }
     }
 
-    private static String hostName() {
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {

@@ -83,6 +83,11 @@ public final class CompactStep extends KindBase<CompactStep.Config> {
     }
 
     @Override
+    public List<String> tablesChanged(Config config) {
+        return List.of(config.table());
+    }
+
+    @Override
     public List<String> needsColumnsOf(Config config) {
         return List.of(config.table());
     }
@@ -156,6 +161,12 @@ public final class CompactStep extends KindBase<CompactStep.Config> {
         Optional<Compaction> earlier = Compaction.load(ctx.runDir(), table.name());
         List<String> outside = LakeScanner.outsidePartitions(live, table,
                 partitions.keySet().stream().map(p -> p.dirIn(live)).collect(Collectors.toSet()));
+        List<String> notFollowed = LakeScanner.notFollowed(live);
+        if (!notFollowed.isEmpty()) {
+            ctx.log().println("warning: " + notFollowed.size() + " symbolic links or special files (FIFO, socket, device) under "
+                    + live + " are not part of the table: compaction never follows, reads or moves them, e.g. " + notFollowed.get(0)
+                    + (notFollowed.get(0).equals(".") ? " (the table folder itself)" : ""));
+        }
         if (!outside.isEmpty()) {
             ctx.log().println("warning: " + outside.size() + " Parquet files under " + live + " are in no folder of the form "
                     + String.join("=.../", table.partitionBy()) + "=..., so they are neither compacted nor read by the view, e.g. "

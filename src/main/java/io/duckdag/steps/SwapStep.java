@@ -54,6 +54,11 @@ public final class SwapStep extends KindBase<OneTable> {
     }
 
     @Override
+    public List<String> tablesChanged(OneTable config) {
+        return List.of(config.table());
+    }
+
+    @Override
     public void fingerprint(OneTable config, Pipeline pipeline, Map<String, Object> into) {
         LakeLook.tableFingerprint(config.table(), pipeline, into);
     }

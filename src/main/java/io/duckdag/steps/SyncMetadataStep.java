@@ -166,6 +166,15 @@ public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
                 levels.put(t, Views.anyLevels(depths.last()));
             }
             withFiles.put(t, root);
+            // DuckDB's glob follows symbolic links, so the view would read what compaction leaves
+            // alone, perhaps from outside the lake: the table keeps its old view until the link goes.
+            List<String> links = LakeScanner.notFollowed(root).stream().filter(p -> Files.isSymbolicLink(root.resolve(p))).toList();
+            if (!links.isEmpty() && !problems.containsKey(t)) {
+                Path first = root.resolve(links.get(0));
+                problems.put(t, links.size() + " symbolic link(s) below " + root + ", e.g. " + first + " -> " + linkTarget(first)
+                        + ", which the view would follow while compaction and swap leave them alone; duckdag reads only real "
+                        + "files and folders in the lake: put the files themselves there, or remove the link");
+            }
         }
         StorageVersion wanted = ctx.pipeline().settings().metadataStorageVersion();
         Path stampFile = ViewStamp.file(ctx.pipelineStateDir(), ctx.step().id());
@@ -390,6 +399,14 @@ public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
                 + "by the client's time zone); compaction refuses any value that does not convert exactly"));
     }
 
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return "?";
+        }
+    }
+
     /** Table folders of the lake: plain names that hold at least one Parquet file somewhere below. */
     static List<String> tablesInLake(Path lake) throws java.io.IOException {
         TreeSet<String> names = new TreeSet<>();
@@ -397,7 +414,7 @@ public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
             try (Stream<Path> children = Files.list(lake)) {
                 for (Path p : children.toList()) {
                     String n = p.getFileName().toString();
-                    if (Files.isDirectory(p) && Identifiers.isPlain(n) && hasParquet(p)) {
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Identifiers.isPlain(n) && hasParquet(p)) {
                         names.add(n);
                     }
                 }
@@ -407,13 +424,14 @@ public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
     }
 
     private static boolean hasParquet(Path root) throws java.io.IOException {
-        if (!Files.isDirectory(root)) {
+        if (!Files.isDirectory(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
         try (Stream<Path> all = Files.walk(root)) {
             return all.anyMatch(p -> {
                 String n = p.getFileName().toString();
-                return n.endsWith(".parquet") && !n.startsWith(".") && !n.startsWith("_") && Files.isRegularFile(p);
+                return n.endsWith(".parquet") && !n.startsWith(".") && !n.startsWith("_")
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             });
         }
     }

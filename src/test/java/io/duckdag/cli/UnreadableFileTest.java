@@ -59,7 +59,9 @@ class UnreadableFileTest {
             return List.of();
         }
         try (Stream<Path> all = Files.walk(root)) {
-            return all.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+            // Without duckdag's table locks (.duckdag/locks/ in the lake), which hold no data.
+            return all.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).filter(n -> !n.startsWith(".duckdag/"))
+                    .sorted().toList();
         }
     }
 

@@ -68,6 +68,23 @@ class LakeScannerTest {
     }
 
     @Test
+    void links_and_special_files_are_named_and_a_linked_table_folder_is_no_table() throws Exception {
+        Path real = file("elsewhere/year=2024/x.parquet", "x", 100);
+        Files.createDirectories(dir.resolve("t/year=2024"));
+        Files.createSymbolicLink(dir.resolve("t/year=2024/link.parquet"), real);
+        Files.createSymbolicLink(dir.resolve("t/year=2025"), real.getParent());
+        Files.createSymbolicLink(dir.resolve("t/.hidden"), real);
+        assertThat(new ProcessBuilder("mkfifo", dir.resolve("t/year=2024/fifo.parquet").toString()).start().waitFor()).isZero();
+        Files.createSymbolicLink(dir.resolve("u"), dir.resolve("elsewhere"));
+
+        assertThat(LakeScanner.notFollowed(dir.resolve("t"))).containsExactly("year=2024/fifo.parquet", "year=2024/link.parquet", "year=2025");
+        assertThat(LakeScanner.files(dir.resolve("t/year=2024"))).isEmpty();
+        assertThat(LakeScanner.notFollowed(dir.resolve("u"))).containsExactly(".");
+        assertThat(LakeScanner.scan(dir.resolve("u"), table("year"))).isEmpty();
+        assertThat(LakeScanner.notFollowed(dir.resolve("elsewhere"))).isEmpty();
+    }
+
+    @Test
     void empty_folders_and_folders_that_are_not_the_partition_column_are_no_partitions() throws Exception {
         file("year=2024/a.parquet", "a", 100);
         Files.createDirectories(dir.resolve("year=2025"));

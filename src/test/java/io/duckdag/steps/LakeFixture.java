@@ -118,14 +118,16 @@ final class LakeFixture {
         return "read_parquet('" + lake.resolve(table) + "/**/*.parquet', hive_partitioning = true, union_by_name = true)";
     }
 
-    /** Files under a folder of the fixture, relative to it, sorted. */
+    /** Files under a folder of the fixture, relative to it, sorted (in the lake, not duckdag's lock files). */
     List<String> files(String relative) throws IOException {
         Path root = dir.resolve(relative);
         if (!Files.exists(root)) {
             return List.of();
         }
         try (Stream<Path> all = Files.walk(root)) {
-            return all.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+            // Without duckdag's table locks (.duckdag/locks/ in the lake), which hold no data.
+            return all.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).filter(n -> !n.startsWith(".duckdag/"))
+                    .sorted().toList();
         }
     }
 
