@@ -25,7 +25,8 @@ public final class Failpoints {
             "swap:TABLE:journaled", "swap:TABLE:moved-N", "swap:TABLE:moves-durable",
             "recover:moved-N", "recover:moves-durable",
             "rollback:TABLE:journaled", "rollback:TABLE:moved-N", "rollback:TABLE:moves-durable",
-            "sync:before-commit");
+            "sync:before-commit",
+            "prune:retired");
 
     /** The pattern of {@code entry} of {@link #CATALOG} as a regular expression. */
     public static java.util.regex.Pattern pattern(String entry) {

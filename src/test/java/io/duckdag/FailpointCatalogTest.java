@@ -28,6 +28,7 @@ class FailpointCatalogTest {
             "engine/Attempts.java: \"recorded:\" + id", List.of("recorded:STEP"),
             "steps/CompactStep.java: \"compact:partition-done:\" + table.name()", List.of("compact:partition-done:TABLE"),
             "steps/SyncMetadataStep.java: \"sync:before-commit\"", List.of("sync:before-commit"),
+            "lake/Housekeeping.java: \"prune:retired\"", List.of("prune:retired"),
             // The journal's points are prefixed by whoever applies an entry: "swap:TABLE", "rollback:TABLE", or "recover".
             "state/Journal.java: point + \":journaled\"", List.of("swap:TABLE:journaled", "rollback:TABLE:journaled"),
             "state/Journal.java: point + \":moved-\" + (++n)", List.of("swap:TABLE:moved-N", "rollback:TABLE:moved-N", "recover:moved-N"),

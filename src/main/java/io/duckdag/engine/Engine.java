@@ -159,13 +159,13 @@ public final class Engine {
     }
 
     /** After a success: this run's staging is no longer needed, and backups beyond keep_backups go. */
-    private static void cleanUp(Pipeline pipeline, RunStore store, RunListener listener) {
+    private void cleanUp(Pipeline pipeline, RunStore store, RunListener listener) {
         var layout = io.duckdag.lake.LakeLayout.of(pipeline);
-        for (var p : Housekeeping.pruneStaging(layout.staging(), id -> store.load(id).map(RunRecord::finished).orElse(false))) {
+        for (var p : Housekeeping.pruneStaging(layout.staging(), id -> store.load(id).map(RunRecord::finished).orElse(false), failpoints)) {
             listener.cleanedUp("staging " + p);
         }
         int keep = pipeline.settings().keepBackups();
-        for (var p : Housekeeping.pruneBackups(layout.backups(), keep)) {
+        for (var p : Housekeeping.pruneBackups(layout.backups(), keep, failpoints)) {
             listener.cleanedUp("backup " + p + " (keep_backups: " + keep + ")");
         }
     }

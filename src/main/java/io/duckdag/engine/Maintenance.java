@@ -149,10 +149,10 @@ public final class Maintenance {
             // Only staging of runs known to have succeeded: an unknown folder may be another
             // tool's, and a failed or killed run may still be resumed (and swapped) from it.
             for (Path p : Housekeeping.pruneStaging(layout.staging(),
-                    id -> store.load(id).map(r -> r.status() == RunStatus.SUCCEEDED).orElse(false))) {
+                    id -> store.load(id).map(r -> r.status() == RunStatus.SUCCEEDED).orElse(false), failpoints)) {
                 removed.add("staging " + p);
             }
-            for (Path p : Housekeeping.pruneBackups(layout.backups(), pipeline.settings().keepBackups())) {
+            for (Path p : Housekeeping.pruneBackups(layout.backups(), pipeline.settings().keepBackups(), failpoints)) {
                 removed.add("backup " + p);
             }
             removed.forEach(r -> progress.accept("removed " + r));

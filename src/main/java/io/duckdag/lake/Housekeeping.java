@@ -1,5 +1,7 @@
 package io.duckdag.lake;
 
+import io.duckdag.Failpoints;
+import io.duckdag.state.DurableFiles;
 import io.duckdag.state.RunId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +15,12 @@ import java.util.List;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
-/** Removes what duckdag no longer needs: staging of finished runs, backups beyond retention. */
+/**
+ * Removes what duckdag no longer needs: staging of finished runs, backups beyond retention. A
+ * folder is first renamed to a hidden {@code .deleting-<run>} (one rename, forced), then deleted:
+ * a removal cut short by a crash never leaves half a backup that looks like a whole one (to
+ * rollback, or to the next prune, which goes by folder times), and the next prune finishes it.
+ */
 public final class Housekeeping {
     private Housekeeping() {
     }
@@ -22,27 +29,58 @@ public final class Housekeeping {
      * Deletes backup folders of all but the {@code keep} most recently written ones (by folder
      * time, so an old run resumed today keeps its fresh backups); returns what it removed.
      */
-    public static List<Path> pruneBackups(Path backups, int keep) {
+    public static List<Path> pruneBackups(Path backups, int keep, Failpoints failpoints) {
+        finishRemovals(backups);
         List<Path> runs = new ArrayList<>(runFolders(backups));
         runs.sort(java.util.Comparator.comparing((Path p) -> modified(p)).thenComparing(Path::toString));
         List<Path> removed = new ArrayList<>();
         for (int i = 0; i < runs.size() - keep; i++) {
-            delete(runs.get(i));
+            remove(runs.get(i), failpoints);
             removed.add(runs.get(i));
         }
         return removed;
     }
 
     /** Deletes the staging folders of runs for which {@code finished} holds. */
-    public static List<Path> pruneStaging(Path staging, Predicate<String> finished) {
+    public static List<Path> pruneStaging(Path staging, Predicate<String> finished, Failpoints failpoints) {
+        finishRemovals(staging);
         List<Path> removed = new ArrayList<>();
         for (Path run : runFolders(staging)) {
             if (finished.test(run.getFileName().toString())) {
-                delete(run);
+                remove(run, failpoints);
                 removed.add(run);
             }
         }
         return removed;
+    }
+
+    private static final String REMOVING = ".deleting-";
+
+    /** Renames {@code dir} out of sight in one forced rename, then deletes it. */
+    private static void remove(Path dir, Failpoints failpoints) {
+        Path retired = dir.resolveSibling(REMOVING + dir.getFileName());
+        try {
+            Files.move(dir, retired, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.forceDirectory(dir.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir + ": " + DurableFiles.reason(e), e);
+        }
+        failpoints.hit("prune:retired");
+        delete(retired);
+    }
+
+    /** Deletes what a removal cut short left, hidden, in {@code root}. */
+    private static void finishRemovals(Path root) {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> children = Files.list(root)) {
+            for (Path p : children.filter(c -> c.getFileName().toString().startsWith(REMOVING)).toList()) {
+                delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static java.nio.file.attribute.FileTime modified(Path p) {

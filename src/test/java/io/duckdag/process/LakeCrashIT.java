@@ -60,6 +60,28 @@ class LakeCrashIT {
         assertThat(liveRows(cwd, "income")).isEqualTo(downloadedIncome);
     }
 
+    @org.junit.jupiter.api.Test
+    void killed_while_removing_a_finished_runs_staging_the_next_command_finishes_the_removal_and_nothing_else_changes(@TempDir Path cwd)
+            throws Exception {
+        Files.writeString(cwd.resolve("crash.yaml"), PIPELINE);
+        Duckdag.Result killed = Duckdag.run(cwd, Map.of("DUCKDAG_FAILPOINT", "prune:retired"), "run", "crash.yaml");
+        assertThat(killed.code()).as(killed.out() + killed.err()).isEqualTo(137);
+        // The run had succeeded before cleaning up: its staging is out of sight, whole or half removed.
+        assertThat(views(cwd)).isEqualTo(reference);
+        Path staging = cwd.resolve("data/staging/crash");
+        try (Stream<Path> left = Files.list(staging)) {
+            assertThat(left.map(p -> p.getFileName().toString())).singleElement().asString().startsWith(".deleting-");
+        }
+
+        Duckdag.Result gc = Duckdag.run(cwd, "gc", "crash.yaml");
+
+        assertThat(gc.code()).as(gc.out() + gc.err()).isZero();
+        try (Stream<Path> left = Files.list(staging)) {
+            assertThat(left).isEmpty();
+        }
+        assertThat(views(cwd)).isEqualTo(reference);
+    }
+
     static Stream<List<String>> kills() {
         return Stream.of(
                 List.of("run-recorded"),
