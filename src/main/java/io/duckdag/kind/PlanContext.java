@@ -71,7 +71,7 @@ public final class PlanContext {
     }
 
     /** The pipeline's state folder. */
-    public Path stateDir() {
+    public Path pipelineStateDir() {
         return store.root();
     }
 

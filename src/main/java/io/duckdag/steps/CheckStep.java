@@ -421,7 +421,7 @@ public final class CheckStep extends KindBase<CheckStep.Config> {
         String what = c.data() == Data.STAGED ? c.table() + " as this run's swap would leave it (staged output, else live files)"
                 : "the live files of " + c.table() + " (as its view reads them)";
         List<Path> writes = c.rowCount().flatMap(RowCount::maxChange).isPresent()
-                ? List.of(countsFile(context.stateDir(), context.stepId())) : List.of();
+                ? List.of(countsFile(context.pipelineStateDir(), context.stepId())) : List.of();
         return new StepDescription("check " + what + ": " + c.assertions().stream().map(Assertion::phrase).collect(Collectors.joining("; ")),
                 reads, writes);
     }

@@ -123,7 +123,7 @@ public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
             return new Impact(List.of("no table in the lake has files yet: no view to create"), Map.of("views", 0L));
         }
         Optional<String> inputs = stampInputs(context.pipeline(), m.named(), views);
-        if (inputs.isPresent() && ViewStamp.load(ViewStamp.file(context.stateDir(), context.stepId()))
+        if (inputs.isPresent() && ViewStamp.load(ViewStamp.file(context.pipelineStateDir(), context.stepId()))
                 .filter(v -> v.holds(inputs.get(), layout.metadataDb())).isPresent()) {
             return new Impact(List.of("the views " + String.join(", ", views) + " in " + layout.metadataDb() + " are as the last sync wrote them"
                     + " and nothing below their table folders changed: nothing to write (unless a step before it changes the lake)"),
