@@ -4,8 +4,6 @@ import io.duckdag.pipeline.Pipeline;
 import io.duckdag.plan.GraphRenderer;
 import io.duckdag.plan.Planner;
 import io.duckdag.plan.StepGraph;
-import io.duckdag.state.RunId;
-import java.time.LocalDate;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,7 +25,7 @@ final class GraphCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Pipeline pipeline = options.load(main);
-        StepGraph graph = new Planner(main.env, main.kinds, Planner.Looks.NOTHING).graph(pipeline, RunId.at(main.clock).value(), LocalDate.now(main.clock).toString());
+        StepGraph graph = Planner.graph(pipeline);
         GraphRenderer.render(pipeline.name(), graph, format, main.out);
         return 0;
     }

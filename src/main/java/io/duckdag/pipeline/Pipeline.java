@@ -67,6 +67,14 @@ public record Pipeline(
                 .map(Expansion::steps);
     }
 
+    /** The steps as the loader expanded them (for the run id and date it was given). */
+    public List<ExpandedStep> expandedSteps() {
+        if (expansion == null) {
+            throw new IllegalStateException("pipeline " + name + " was read but not expanded");
+        }
+        return expansion.steps();
+    }
+
     public Pipeline withSettings(Settings newSettings) {
         return new Pipeline(name, description, file, sha256, newSettings, params, tables, steps, expansion, paramsFromEnv);
     }

@@ -51,6 +51,11 @@ public final class Planner {
         this.looks = looks;
     }
 
+    /** The DAG of a loaded pipeline, as the loader expanded it (for graph and validate, which need no run). */
+    public static StepGraph graph(Pipeline pipeline) {
+        return new StepGraph(pipeline.expandedSteps());
+    }
+
     /** The expanded steps: as the loader expanded them when that was for this run, else expanded now. */
     public StepGraph graph(Pipeline pipeline, String runId, String runDate) {
         return new StepGraph(pipeline.expanded(runId, runDate).orElseGet(() -> new Expander(pipeline, env).expand(runId, runDate)));
