@@ -53,7 +53,7 @@ final class ReportCommand implements Callable<Integer> {
                 runId == null ? "pipeline " + pipeline.name() + " has not run yet (no runs in " + store.root() + ")"
                         : "pipeline " + pipeline.name() + " has no run " + runId + "; 'duckdag runs " + options.file() + "' lists its runs"));
         // The edges come from the pipeline as it is now; the steps and their outcomes from the record.
-        StepGraph graph = new Planner(main.env, main.kinds, Planner.Looks.NOTHING).graph(pipeline, record.runId(), record.runDate());
+        StepGraph graph = Planner.graph(pipeline);
         Map<String, List<String>> upstream = new HashMap<>();
         Map<String, List<Instant>> attempts = new HashMap<>();
         for (StepRecord step : record.steps().values()) {
