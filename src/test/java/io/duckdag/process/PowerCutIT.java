@@ -3,9 +3,13 @@ package io.duckdag.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.TestPipelines;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +45,8 @@ class PowerCutIT {
 
     static Path template;
     static Map<String, LakeInvariants.Rows> expected;
+    /** income's downloaded rows, every one (no key collapses them): what a rollback of its swap puts back. */
+    static LakeInvariants.Rows downloadedIncome;
     static Path work;
     static final AtomicInteger cases = new AtomicInteger();
 
@@ -70,10 +76,24 @@ class PowerCutIT {
         Duckdag.Result download = Duckdag.run(cwd, "run", "p.yaml", "--only", "download");
         assertThat(download.code()).as(download.out() + download.err()).isZero();
         expected = LakeInvariants.expect(template.resolve("lake"), TABLES);
+        downloadedIncome = LakeInvariants.live(template.resolve("lake"), LakeInvariants.INCOME);
         try (LazyFs probe = new LazyFs(dir.resolve("probe-disk"), dir.resolve("probe-mnt"), dir.resolve("probe-lazyfs"))) {
-            probe.mount();
-        } catch (IllegalStateException e) {
-            Assumptions.abort("PowerCutIT skipped: LazyFS cannot mount here (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            try {
+                probe.mount();
+            } catch (IllegalStateException e) {
+                Assumptions.abort("PowerCutIT skipped: LazyFS cannot mount here (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+            // The harness itself: a power cut loses what was not forced and keeps what was.
+            Path forced = probe.mountPoint().resolve("forced");
+            Path unforced = probe.mountPoint().resolve("unforced");
+            try (FileChannel ch = FileChannel.open(forced, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap("kept".getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            Files.writeString(unforced, "lost");
+            probe.powerCut();
+            assertThat(Files.readString(forced)).isEqualTo("kept");
+            assertThat(Files.readString(unforced)).as("a write that was never forced, after the power cut").isEmpty();
         }
     }
 
@@ -127,6 +147,35 @@ class PowerCutIT {
             }
 
             resumeAndCheck(cwd, lake);
+        }
+    }
+
+    @ParameterizedTest(name = "power cut at {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"rollback:income:journaled", "rollback:income:moved-1",
+            "rollback:income:moves-durable"})
+    void a_power_cut_in_a_rollback_then_the_next_rollback_puts_back_exactly_what_was_downloaded(String point, @TempDir Path cwd)
+            throws Exception {
+        try (LazyFs fs = new LazyFs(cwd.resolve("disk"), cwd.resolve("mnt"), cwd.resolve("lazyfs")).mount()) {
+            Path lake = newLake(fs);
+            Files.writeString(cwd.resolve("p.yaml"), TestPipelines.text("power-cut", Map.of("dir", lake)));
+            Duckdag.Result run = runPast(cwd, Map.of(), 0, "run", "p.yaml");
+            assertThat(run.code()).as(run.out() + run.err()).isZero();
+
+            Duckdag.Result killed = Duckdag.run(cwd, Map.of("DUCKDAG_FAILPOINT", point), "rollback", "p.yaml", "--table", "income");
+            assertThat(killed.code()).as(killed.out() + killed.err()).isEqualTo(137);
+            powerCut(fs, point);
+            Duckdag.Result again = Duckdag.run(cwd, "rollback", "p.yaml", "--table", "income");
+
+            assertThat(again.code()).as(again.out() + again.err()).isZero();
+            assertThat(again.out()).startsWith("finished an interrupted rollback of partition ");
+            LakeInvariants.Rows live = LakeInvariants.live(lake.resolve("lake"), LakeInvariants.INCOME);
+            rowsLost.addAndGet(Math.max(0, downloadedIncome.count() - live.count()));
+            assertThat(live).isEqualTo(downloadedIncome);
+            LakeInvariants.Folders folders = folders(lake);
+            assertThat(LakeInvariants.live(lake.resolve("lake"), LakeInvariants.DAILY_BASIC)).isEqualTo(expected.get("daily_basic"));
+            LakeInvariants.assertSorted(folders.lake(), LakeInvariants.DAILY_BASIC);
+            LakeInvariants.viewCounts(folders.metadataDb());
+            LakeInvariants.assertNothingLeft(folders);
         }
     }
 
@@ -184,6 +233,11 @@ class PowerCutIT {
                 }
                 assertThat(fs.alive()).as("LazyFS injects " + torn.what() + " and stops: " + fs.log()).isFalse();
                 resume.kill9();
+                if (torn.tearsALine()) {
+                    byte[] onDisk = Files.readAllBytes(file);
+                    String text = new String(onDisk, StandardCharsets.ISO_8859_1);
+                    assertThat(text.endsWith("\n") && !text.contains("\0")).as("a torn line in " + file + ": " + text).isFalse();
+                }
                 tornWrites.incrementAndGet();
             }
         }
@@ -227,8 +281,12 @@ class PowerCutIT {
                     : LakeInvariants.live(lake.resolve("lake"), t).count();
             rowsLost.addAndGet(Math.max(0, expected.get(t.name()).count() - live));
         }
-        LakeInvariants.check(new LakeInvariants.Folders(lake.resolve("lake"), lake.resolve("staging/crash"), lake.resolve("state/crash"),
-                lake.resolve("metadata.db")), TABLES, expected);
+        LakeInvariants.check(folders(lake), TABLES, expected);
+    }
+
+    /** The folders of power-cut.yaml's settings under {@code dir}. */
+    static LakeInvariants.Folders folders(Path dir) {
+        return new LakeInvariants.Folders(dir.resolve("lake"), dir.resolve("staging/crash"), dir.resolve("state/crash"), dir.resolve("metadata.db"));
     }
 
     /** The change log the next snapshot of the run will name (RunStore.snapshot): one past the highest. */
@@ -254,6 +312,10 @@ class PowerCutIT {
 
     /** A torn write: what it tears, the file (null: none, a crash fault instead) and LazyFS's TOML for it. */
     record Torn(String what, Path file, java.util.function.Function<Path, String> injection) {
+        /** Whether the fault leaves a line on the disk that is not whole: a cut one, or one after zeros. */
+        boolean tearsALine() {
+            return file == NEXT_LOG && what.contains("3rd line");
+        }
     }
 
     static String tornOp(Path file, int occurrence, int parts, int persist) {
