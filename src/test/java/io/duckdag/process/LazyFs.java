@@ -22,12 +22,15 @@ import java.util.concurrent.TimeUnit;
  * mount is then dead until {@link #close} and a new mount.
  */
 final class LazyFs implements AutoCloseable {
-    /** The built binary: $LAZYFS_BIN, or where .ci/run (and build.sh by default) puts it. */
-    static Optional<Path> binary() {
+    /** Where the built binary is looked for: $LAZYFS_BIN, or where .ci/run (and build.sh by default) puts it. */
+    static Path expectedBinary() {
         String given = System.getenv("LAZYFS_BIN");
-        Path bin = given != null && !given.isBlank() ? Path.of(given)
+        return given != null && !given.isBlank() ? Path.of(given)
                 : Path.of(System.getProperty("user.home"), ".cache/lazyfs/lazyfs/build/lazyfs");
-        return Files.isExecutable(bin) ? Optional.of(bin) : Optional.empty();
+    }
+
+    static Optional<Path> binary() {
+        return Optional.of(expectedBinary()).filter(Files::isExecutable);
     }
 
     /** Why LazyFS cannot run here, in one line, or empty if it can. */
@@ -36,7 +39,8 @@ final class LazyFs implements AutoCloseable {
             return Optional.of("no /dev/fuse on this machine");
         }
         if (binary().isEmpty()) {
-            return Optional.of("LazyFS is not built (set LAZYFS_BIN, or run .ci/run or /work/shared/tools/lazyfs/build.sh)");
+            return Optional.of("LazyFS is not built: no " + expectedBinary()
+                    + " (run .ci/run or /work/shared/tools/lazyfs/build.sh, or set LAZYFS_BIN)");
         }
         return Optional.empty();
     }
