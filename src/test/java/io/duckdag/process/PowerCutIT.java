@@ -184,6 +184,26 @@ class PowerCutIT {
         }
     }
 
+    @Test
+    void a_power_cut_while_a_finished_runs_staging_is_removed_then_gc_finishes_the_removal_and_loses_nothing(@TempDir Path cwd)
+            throws Exception {
+        try (LazyFs fs = new LazyFs(cwd.resolve("disk"), cwd.resolve("mnt"), cwd.resolve("lazyfs")).mount()) {
+            Path lake = newLake(fs);
+            Files.writeString(cwd.resolve("p.yaml"), TestPipelines.text("power-cut", Map.of("dir", lake)));
+
+            Duckdag.Result killed = runPast(cwd, Map.of("DUCKDAG_FAILPOINT", "prune:retired"), 137, "run", "p.yaml");
+            assertThat(killed.code()).as(killed.out() + killed.err()).isEqualTo(137);
+            powerCut(fs, "prune:retired");
+            Duckdag.Result gc = Duckdag.run(cwd, "gc", "p.yaml");
+
+            assertThat(gc.code()).as(gc.out() + gc.err()).isZero();
+            for (LakeInvariants.Table t : TABLES) {
+                rowsLost.addAndGet(Math.max(0, expected.get(t.name()).count() - LakeInvariants.live(lake.resolve("lake"), t).count()));
+            }
+            LakeInvariants.check(folders(lake), TABLES, expected);
+        }
+    }
+
     /** The change log's appends and the state files' writes a resume makes, torn one after another. */
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
