@@ -59,7 +59,11 @@ class PermissionDeniedIT {
             }
         }
         sh("chown", "-R", "65534:65534", cwd.toString());
+        expected = LakeInvariants.expect(cwd.resolve("lake"), List.of(T));
     }
+
+    static final LakeInvariants.Table T = new LakeInvariants.Table("t", List.of("year"), List.of("id"), List.of());
+    java.util.Map<String, LakeInvariants.Rows> expected;
 
     @Test
     void a_partition_folder_nobody_may_write_stops_swap_with_the_reason_and_a_resume_finishes_once_it_may() throws Exception {
@@ -79,6 +83,8 @@ class PermissionDeniedIT {
         Duckdag.Result resumed = Duckdag.runAsNobody(cwd, "run", "perms.yaml", "--resume");
         assertThat(resumed.code()).as(resumed.out() + resumed.err()).isZero();
         assertThat(rows()).isEqualTo("6000|6000");
+        LakeInvariants.check(new LakeInvariants.Folders(cwd.resolve("lake"), cwd.resolve("staging/perms"), cwd.resolve("state/perms"),
+                cwd.resolve("metadata.db")), List.of(T), expected);
     }
 
     @Test
@@ -103,6 +109,27 @@ class PermissionDeniedIT {
         Duckdag.Result resumed = Duckdag.runAsNobody(cwd, "run", "perms.yaml", "--resume");
         assertThat(resumed.code()).as(resumed.out() + resumed.err()).isZero();
         assertThat(rows()).isEqualTo("6010|6010");
+    }
+
+    @Test
+    void staging_or_state_nobody_may_write_is_refused_before_any_work_naming_the_setting_and_a_run_succeeds_once_it_may() throws Exception {
+        for (String folder : List.of("staging", "state")) {
+            Path dir = Files.createDirectories(cwd.resolve(folder));
+            sh("chown", "0:0", dir.toString());
+            List<String> before = tree(cwd.resolve("lake"));
+
+            Duckdag.Result denied = Duckdag.runAsNobody(cwd, "run", "perms.yaml");
+
+            assertThat(denied.code()).as(denied.out() + denied.err()).isEqualTo(2);
+            assertThat(denied.err()).startsWith("error: settings." + (folder.equals("state") ? "state_dir" : folder)
+                    + ": duckdag cannot write in " + dir).contains(": Permission denied; ").endsWith("nothing was run\n");
+            assertThat(tree(cwd.resolve("lake"))).isEqualTo(before);
+            sh("chown", "65534:65534", dir.toString());
+        }
+        Duckdag.Result ran = Duckdag.runAsNobody(cwd, "run", "perms.yaml");
+        assertThat(ran.code()).as(ran.out() + ran.err()).isZero();
+        LakeInvariants.check(new LakeInvariants.Folders(cwd.resolve("lake"), cwd.resolve("staging/perms"), cwd.resolve("state/perms"),
+                cwd.resolve("metadata.db")), List.of(T), expected);
     }
 
     String rows() throws Exception {
