@@ -32,10 +32,10 @@ import java.util.stream.Stream;
  * key, the latest row per partition and key (by file mtime, file name, row in the file), as
  * compaction keeps it; without one, every row.
  */
-final class LakeInvariants {
+public final class LakeInvariants {
     /** A table of the pipeline, as its YAML declares it. */
-    record Table(String name, List<String> partitionBy, List<String> sortBy, List<String> key) {
-        Table {
+    public record Table(String name, List<String> partitionBy, List<String> sortBy, List<String> key) {
+        public Table {
             partitionBy = List.copyOf(partitionBy);
             sortBy = List.copyOf(sortBy);
             key = List.copyOf(key);
@@ -43,12 +43,12 @@ final class LakeInvariants {
     }
 
     /** The tables of the crash pipelines (fixtures crash.yaml and crash-daily-basic-quarantine.yaml). */
-    static final Table INCOME = new Table("income", List.of("year"), List.of("ts_code", "end_date"),
+    public static final Table INCOME = new Table("income", List.of("year"), List.of("ts_code", "end_date"),
             List.of("ts_code", "end_date", "report_type"));
-    static final Table DAILY_BASIC = new Table("daily_basic", List.of("year"), List.of("ts_code", "trade_date"), List.of());
+    public static final Table DAILY_BASIC = new Table("daily_basic", List.of("year"), List.of("ts_code", "trade_date"), List.of());
 
     /** A pipeline's folders: the live lake, its staging and state folders, and the metadata database. */
-    record Folders(Path lake, Path staging, Path state, Path metadataDb) {
+    public record Folders(Path lake, Path staging, Path state, Path metadataDb) {
         /** The default settings, relative to the folder the jar ran in. */
         static Folders defaults(Path cwd, String pipeline) {
             return new Folders(cwd.resolve("data/parquet"), cwd.resolve("data/staging").resolve(pipeline),
@@ -57,7 +57,7 @@ final class LakeInvariants {
     }
 
     /** A row count and the sum of the rows' hashes, which no order changes and a lost or doubled row does. */
-    record Rows(long count, String checksum) {
+    public record Rows(long count, String checksum) {
         @Override
         public String toString() {
             return count + " rows, checksum " + checksum;
@@ -65,7 +65,7 @@ final class LakeInvariants {
     }
 
     /** Per table, the rows its live lake must hold once the files now in {@code lake} are compacted. */
-    static Map<String, Rows> expect(Path lake, List<Table> tables) throws Exception {
+    public static Map<String, Rows> expect(Path lake, List<Table> tables) throws Exception {
         Map<String, Rows> out = new LinkedHashMap<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
             for (Table t : tables) {
@@ -88,7 +88,7 @@ final class LakeInvariants {
     }
 
     /** The rows of {@code table}'s live files, read as the views read them. */
-    static Rows live(Path lake, Table table) throws Exception {
+    public static Rows live(Path lake, Table table) throws Exception {
         List<Path> files = parquetFiles(lake.resolve(table.name()));
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
             return rows(s, read(files, false), columns(s, read(files, false)));
@@ -99,7 +99,7 @@ final class LakeInvariants {
      * Asserts every invariant after a resume that finished: {@code expected} rows live, once each;
      * every live file readable and sorted; every view answering; nothing of a run left behind.
      */
-    static void check(Folders folders, List<Table> tables, Map<String, Rows> expected) throws Exception {
+    public static void check(Folders folders, List<Table> tables, Map<String, Rows> expected) throws Exception {
         for (Table t : tables) {
             assertThat(live(folders.lake(), t)).as("the live rows of " + t.name()).isEqualTo(expected.get(t.name()));
             assertSorted(folders.lake(), t);
@@ -112,7 +112,7 @@ final class LakeInvariants {
     }
 
     /** Every live Parquet file of {@code table} reads whole, and its rows are in sort_by order. */
-    static void assertSorted(Path lake, Table table) throws Exception {
+    public static void assertSorted(Path lake, Table table) throws Exception {
         String key = "(" + list(table.sortBy()) + ")";
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
             for (Path f : parquetFiles(lake.resolve(table.name()))) {
@@ -127,7 +127,7 @@ final class LakeInvariants {
     }
 
     /** Per view of the metadata database, its count(*): each one must answer. */
-    static Map<String, Long> viewCounts(Path metadataDb) throws SQLException {
+    public static Map<String, Long> viewCounts(Path metadataDb) throws SQLException {
         Properties readOnly = new Properties();
         readOnly.setProperty("duckdb.read_only", "true");
         Map<String, Long> out = new LinkedHashMap<>();
@@ -151,7 +151,7 @@ final class LakeInvariants {
     }
 
     /** No staging folder of a run, no journal entry (nor its temporary file) and no held lock is left. */
-    static void assertNothingLeft(Folders folders) throws IOException {
+    public static void assertNothingLeft(Folders folders) throws IOException {
         assertThat(entries(folders.staging())).as("staging folders left in " + folders.staging()).isEmpty();
         assertThat(entries(folders.state().resolve("journal"))).as("journal entries left").isEmpty();
         assertThat(folders.state().resolve("lock.holder")).as("a lock's holder left").doesNotExist();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.duckdag.ExitCode;
 import io.duckdag.engine.RunOutcome;
+import io.duckdag.process.LakeInvariants;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,6 +28,7 @@ class FullDiskTest {
             f.write("t/year=2024/f" + i + ".parquet", "SELECT range AS id, md5(range::VARCHAR) || md5((range * 7)::VARCHAR) AS payload "
                     + "FROM range(" + (i * 20_000) + ", " + ((i + 1) * 20_000) + ")", 1000 + i);
         }
+        java.util.Map<String, LakeInvariants.Rows> expected = LakeInvariants.expect(dir.resolve("lake"), List.of(T));
         Path staging = Files.createDirectories(dir.resolve("staging"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", staging.toString()).redirectErrorStream(true).start();
         String said = new String(mount.getInputStream().readAllBytes());
@@ -49,6 +51,8 @@ class FullDiskTest {
         RunOutcome resumed = f.resume();
         assertThat(resumed.exitCode()).as(String.valueOf(resumed.record().steps())).isEqualTo(ExitCode.OK);
         assertThat(f.rows("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM " + f.live("t"))).containsExactly("80000|80000|0|79999");
+        LakeInvariants.check(new LakeInvariants.Folders(dir.resolve("lake"), dir.resolve("staging/p"), dir.resolve("state/p"),
+                dir.resolve("metadata.db")), List.of(T), expected);
     }
 
     @Test
@@ -64,6 +68,7 @@ class FullDiskTest {
                 f.write("t/year=2024/f" + i + ".parquet", "SELECT range AS id, md5(range::VARCHAR) AS payload "
                         + "FROM range(" + (i * 5_000) + ", " + ((i + 1) * 5_000) + ")", 1000 + i);
             }
+            java.util.Map<String, LakeInvariants.Rows> expected = LakeInvariants.expect(disk.resolve("lake"), List.of(T));
             f.env = java.util.Map.of("DUCKDAG_FAILPOINT", "before:swap[t]@fail");
             assertThat(f.run().record().step("verify[t]").orElseThrow().status().word()).isEqualTo("succeeded");
             f.env = java.util.Map.of();
@@ -87,10 +92,14 @@ class FullDiskTest {
             assertThat(resumed.exitCode()).as(String.valueOf(resumed.record().steps())).isEqualTo(ExitCode.OK);
             assertThat(f.rows("SELECT count(*), count(DISTINCT id), min(id), max(id) FROM " + f.live("t"))).containsExactly("20000|20000|0|19999");
             assertThat(f.files("lake")).allMatch(name -> name.contains("part-"));
+            LakeInvariants.check(new LakeInvariants.Folders(disk.resolve("lake"), disk.resolve("staging/p"), disk.resolve("state/p"),
+                    disk.resolve("metadata.db")), List.of(T), expected);
         } finally {
             new ProcessBuilder("umount", "-l", disk.toString()).start().waitFor();
         }
     }
+
+    static final LakeInvariants.Table T = new LakeInvariants.Table("t", List.of("year"), List.of("id"), List.of());
 
     /** Writes zeros into {@code file} until the disk refuses more. */
     static void fill(Path file) throws java.io.IOException {
