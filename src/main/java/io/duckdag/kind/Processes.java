@@ -8,7 +8,8 @@ import java.util.List;
 
 /** Stopping process trees. */
 public final class Processes {
-    static final long GRACE_MILLIS = 3000;
+    /** How long a stopped tree has between TERM and KILL. */
+    public static final long GRACE_MILLIS = 3000;
 
     private Processes() {
     }

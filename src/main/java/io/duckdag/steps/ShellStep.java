@@ -119,8 +119,20 @@ public final class ShellStep extends KindBase<ShellStep.Config> {
         ctx.processStarted().accept(process.pid());
         Thread copier = redact ? copyRedacted(process, ctx) : null;
         int exit;
-        try (AutoCloseable stop = ctx.cancellation().onCancel(() -> Processes.stopTree(process.toHandle()))) {
+        // The tree is stopped on the cancelling thread; the step waits for that to end, so that no
+        // child (one the shell left in the background) outlives the step's failure.
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        try (AutoCloseable stop = ctx.cancellation().onCancel(() -> {
+            try {
+                Processes.stopTree(process.toHandle());
+            } finally {
+                stopped.countDown();
+            }
+        })) {
             exit = process.waitFor();
+            if (ctx.cancellation().isCancelled()) {
+                stopped.await(Processes.GRACE_MILLIS + 2000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Processes.stopTree(process.toHandle());
             Thread.currentThread().interrupt();
