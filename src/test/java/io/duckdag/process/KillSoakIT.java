@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,15 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
  * once, every live file must be readable and sorted, the views must answer, and no staging,
  * journal entry or lock may be left.
  *
- * <p>The suite runs {@value #DEFAULT_KILLS} kills. The long mode runs as many as asked, with a
- * seed to replay: {@code mvn -B verify -Dit.test=KillSoakIT -Dduckdag.soak.kills=30
- * -Dduckdag.soak.seed=7}. Every kill is printed with its delay, so a failing soak can be
- * replayed with its seed.
+ * <p>The suite runs {@value #DEFAULT_KILLS} kills. The long mode runs as many as asked (30 is
+ * the usual long soak), or for as long as asked, with a seed to replay: {@code mvn -B verify
+ * -Dit.test=KillSoakIT -Dduckdag.soak.kills=30 -Dduckdag.soak.seed=7}, or
+ * {@code -Dduckdag.soak.minutes=60}. Every kill is printed with its delay.
  */
 class KillSoakIT {
     static final int DEFAULT_KILLS = 5;
     static final int KILLS = Integer.getInteger("duckdag.soak.kills", DEFAULT_KILLS);
     static final long SEED = Long.getLong("duckdag.soak.seed", System.nanoTime());
+    /** With a number of minutes, the soak goes on killing until they have passed, however many kills that makes. */
+    static final long MINUTES = Long.getLong("duckdag.soak.minutes", 0);
     static final List<Integer> YEARS = List.of(2021, 2022, 2023, 2024);
     static final String PIPELINE = """
             pipeline: soak
@@ -71,11 +72,12 @@ class KillSoakIT {
     final AtomicInteger files = new AtomicInteger();
 
     @Test
-    @Timeout(value = 20, unit = TimeUnit.MINUTES)
     void killed_at_random_instants_while_a_downloader_writes_the_lake_loses_and_doubles_nothing() throws Exception {
         DuckDbLibrary.prepare();
         Random random = new Random(SEED);
-        System.out.println("KillSoakIT: " + KILLS + " kills, seed " + SEED + " (-Dduckdag.soak.seed=" + SEED + " replays it)");
+        System.out.println("KillSoakIT: " + KILLS + " kills" + (MINUTES > 0 ? " and at least " + MINUTES + " minutes" : "")
+                + ", seed " + SEED + " (-Dduckdag.soak.seed=" + SEED + " replays it)");
+        long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(MINUTES);
         Files.writeString(cwd.resolve("soak.yaml"), PIPELINE);
         written = Files.createDirectories(cwd.resolve("written"));
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:")) {
@@ -106,7 +108,7 @@ class KillSoakIT {
         int finished = 0;
         boolean unfinished = false;
         try {
-            while (killed < KILLS) {
+            while (killed < KILLS || System.nanoTime() < until) {
                 Duckdag.Running run = unfinished ? Duckdag.start(cwd, Map.of(), "run", "soak.yaml", "--resume")
                         : Duckdag.start(cwd, Map.of(), "run", "soak.yaml");
                 long delay = 200 + (long) (random.nextDouble() * runMillis * 1.5);
