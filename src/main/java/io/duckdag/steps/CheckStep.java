@@ -1,10 +1,10 @@
 package io.duckdag.steps;
 
+import io.duckdag.kind.KindBase;
 import io.duckdag.kind.PlanContext;
 import io.duckdag.kind.StepContext;
 import io.duckdag.kind.StepDescription;
 import io.duckdag.kind.StepFailedException;
-import io.duckdag.kind.KindBase;
 import io.duckdag.kind.StepResult;
 import io.duckdag.lake.Compaction;
 import io.duckdag.lake.DuckDb;
@@ -27,7 +27,7 @@ import io.duckdag.pipeline.PipelineException;
 import io.duckdag.pipeline.StepConfig;
 import io.duckdag.pipeline.Suggestions;
 import io.duckdag.pipeline.TableSpec;
-import io.duckdag.plan.Fingerprints;
+import io.duckdag.state.Hashes;
 import io.duckdag.state.StateJson;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -741,7 +741,7 @@ public final class CheckStep extends KindBase<CheckStep.Config> {
 
     static Path countsFile(Path pipelineStateDir, String stepId) {
         String name = stepId.matches("[A-Za-z0-9_-]+") ? stepId
-                : stepId.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + Fingerprints.sha256(stepId).substring(0, 8);
+                : stepId.replaceAll("[^A-Za-z0-9_-]", "_") + "-" + Hashes.sha256(stepId).substring(0, 8);
         return pipelineStateDir.resolve("checks").resolve(name + ".json");
     }
 
