@@ -29,14 +29,16 @@ import org.junit.jupiter.api.io.TempDir;
  * once, every live file must be readable and sorted, the views must answer, and no staging,
  * journal entry or lock may be left.
  *
- * <p>The suite runs {@value #DEFAULT_KILLS} kills. The long mode runs as many as asked (30 is
- * the usual long soak), or for as long as asked, with a seed to replay: {@code mvn -B verify
- * -Dit.test=KillSoakIT -Dduckdag.soak.kills=30 -Dduckdag.soak.seed=7}, or
- * {@code -Dduckdag.soak.minutes=60}. Every kill is printed with its delay.
+ * <p>The suite runs {@value #DEFAULT_KILLS} kills. The long mode ({@code -Dduckdag.soak.long=true})
+ * runs {@value #LONG_KILLS}, or as many as asked ({@code -Dduckdag.soak.kills=N}), or for as long
+ * as asked ({@code -Dduckdag.soak.minutes=M}), with a seed to replay ({@code -Dduckdag.soak.seed=S}).
+ * Every kill is printed with its delay.
  */
 class KillSoakIT {
     static final int DEFAULT_KILLS = 5;
-    static final int KILLS = Integer.getInteger("duckdag.soak.kills", DEFAULT_KILLS);
+    /** The long soak's number of kills, unless told another. */
+    static final int LONG_KILLS = 30;
+    static final int KILLS = Integer.getInteger("duckdag.soak.kills", Boolean.getBoolean("duckdag.soak.long") ? LONG_KILLS : DEFAULT_KILLS);
     static final long SEED = Long.getLong("duckdag.soak.seed", System.nanoTime());
     /** With a number of minutes, the soak goes on killing until they have passed, however many kills that makes. */
     static final long MINUTES = Long.getLong("duckdag.soak.minutes", 0);
