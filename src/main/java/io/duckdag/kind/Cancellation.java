@@ -79,7 +79,7 @@ public final class Cancellation {
 
     public void throwIfCancelled() {
         if (reason != null) {
-            throw new StepCancelledException(cause, reason);
+            throw new StepCancelledException(reason);
         }
     }
 }

@@ -35,12 +35,11 @@ public record ExpandedStep(
     public ExpandedStep {
         with = Collections.unmodifiableMap(new LinkedHashMap<>(with));
         dependsOn = List.copyOf(dependsOn);
+        // Longest first, so that redact replaces a value containing another whole.
         Map<String, String> longEnough = new LinkedHashMap<>();
-        secrets.forEach((value, name) -> {
-            if (value.length() >= SHORTEST_SECRET) {
-                longEnough.put(value, name);
-            }
-        });
+        secrets.entrySet().stream().filter(e -> e.getKey().length() >= SHORTEST_SECRET)
+                .sorted((x, y) -> y.getKey().length() - x.getKey().length())
+                .forEach(e -> longEnough.put(e.getKey(), e.getValue()));
         secrets = Collections.unmodifiableMap(longEnough);
     }
 
@@ -50,9 +49,8 @@ public record ExpandedStep(
             return text;
         }
         String out = text;
-        // Longest first, so that a value containing another is replaced whole.
-        for (String value : secrets.keySet().stream().sorted((a, b) -> b.length() - a.length()).toList()) {
-            out = out.replace(value, secrets.get(value));
+        for (Map.Entry<String, String> secret : secrets.entrySet()) {
+            out = out.replace(secret.getKey(), secret.getValue());
         }
         return out;
     }

@@ -136,7 +136,7 @@ public final class ShellStep extends KindBase<ShellStep.Config> {
         } catch (InterruptedException e) {
             Processes.stopTree(process.toHandle());
             Thread.currentThread().interrupt();
-            throw new StepCancelledException(Cancellation.Cause.INTERRUPTED, "interrupted");
+            throw new StepCancelledException("interrupted");
         }
         if (copier != null) {
             copier.join(SIGNAL_GRACE.toMillis()); // a child left in the background may hold the output open

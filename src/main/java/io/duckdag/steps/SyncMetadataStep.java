@@ -110,8 +110,9 @@ public final class SyncMetadataStep extends KindBase<SyncMetadataStep.Config> {
     @Override
     public Impact impact(Config m, PlanContext context) {
         LakeLayout layout = context.layout();
-        if (!Files.isDirectory(layout.lake())) {
-            return Impact.of(List.of("the lake folder " + layout.lake() + " does not exist (yet)"));
+        Optional<Impact> noLake = LakeLook.of(context).noLake();
+        if (noLake.isPresent()) {
+            return noLake.get();
         }
         List<String> views;
         try {
